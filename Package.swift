@@ -1,0 +1,79 @@
+// swift-tools-version:6.0
+// Decant: take deep-learning checkpoints out of locked or unsafe containers, pour them into a
+// memory-mappable native format, and prove the result still computes the same thing.
+import PackageDescription
+
+// Modules follow the data flow, bottom to top; none imports a module above it.
+//   bytes → Codec → Containers → Pickle/Checkpoint → Megatron → Quantization → NativeFormat → Conversion
+//   NativeFormat → Inference → QA → Verification → DecantCLI
+let package = Package(
+    name: "Decant",
+    products: [
+        .library(name: "DecantKit", targets: [
+            "Bytes", "Codec", "Containers", "Pickle", "Tensors", "Checkpoint", "Megatron", "Quantization",
+            "NativeFormat", "Conversion", "Inference", "QA", "Verification",
+        ]),
+        .executable(name: "decant", targets: ["DecantCLI"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/jpsim/Yams", from: "5.0.1"),
+    ],
+    targets: [
+        // System libraries.
+        .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
+        .systemLibrary(name: "COpenSSL", pkgConfig: "libcrypto", providers: [.apt(["libssl-dev"])]),
+        .systemLibrary(name: "CBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
+        // Hot loops that need F16C/AVX-512 with a runtime CPU check (Swift cannot target-specialise).
+        .target(name: "CKernels", cSettings: [.unsafeFlags(["-O3"])]),
+
+        // bytes: mapped files, bounds-checked readers, atomic output files.
+        .target(name: "Bytes"),
+        // TAO load-key codec (PBKDF2 + AES-256-CTR) and SHA-256.
+        .target(name: "Codec", dependencies: ["COpenSSL", "Bytes"]),
+        // gzip, tar, zip and EFF archives.
+        .target(name: "Containers", dependencies: ["CZlib", "Codec", "Bytes", .product(name: "Yams", package: "Yams")]),
+        // A pickle reader that never executes anything.
+        .target(name: "Pickle", dependencies: ["Bytes"]),
+        // Dtypes, tensor views over bytes, half-precision conversion.
+        .target(name: "Tensors", dependencies: ["Bytes", "CKernels"]),
+        // PyTorch checkpoints (zip, legacy, tar), safetensors and NeMo archives.
+        .target(name: "Checkpoint", dependencies: ["Containers", "Pickle", "Tensors", "Codec", "Bytes",
+                                                   .product(name: "Yams", package: "Yams")]),
+        // Megatron-BERT QA: architecture detection and the name/QKV mapping tables.
+        .target(name: "Megatron", dependencies: ["Checkpoint", "Tensors"]),
+        // f16, bf16, q8 and q4 blocks, with error measurement.
+        .target(name: "Quantization", dependencies: ["Tensors", "CKernels"]),
+        // The .decant native format and safetensors: readers and streaming writers.
+        .target(name: "NativeFormat", dependencies: ["Quantization", "Tensors", "Codec", "Bytes"]),
+        // Source checkpoint → canonical tensors → quantized native / safetensors / HF directory.
+        .target(name: "Conversion", dependencies: ["Megatron", "Quantization", "NativeFormat", "Checkpoint"]),
+        // CPU inference for Megatron-BERT QA over BLAS.
+        .target(name: "Inference", dependencies: ["NativeFormat", "Quantization", "Tensors", "CBLAS", "CKernels"]),
+        // WordPiece tokenizer, SQuAD windows, span decoding, EM/F1.
+        .target(name: "QA", dependencies: ["Inference"]),
+        // Candidate vs reference comparison with tolerances.
+        .target(name: "Verification", dependencies: ["QA", "Inference", "Conversion"]),
+        // The thin `decant` command.
+        .executableTarget(name: "DecantCLI", dependencies: [
+            "Bytes", "Codec", "Containers", "Pickle", "Tensors", "Checkpoint", "Megatron", "Quantization",
+            "NativeFormat", "Conversion", "Inference", "QA", "Verification",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
+
+        .testTarget(name: "BytesTests", dependencies: ["Bytes"], path: "Tests/BytesTests"),
+        .testTarget(name: "CodecTests", dependencies: ["Codec"], path: "Tests/CodecTests"),
+        .testTarget(name: "ContainersTests", dependencies: ["Containers"], path: "Tests/ContainersTests"),
+        .testTarget(name: "PickleTests", dependencies: ["Pickle"], path: "Tests/PickleTests"),
+        .testTarget(name: "TensorsTests", dependencies: ["Tensors"], path: "Tests/TensorsTests"),
+        .testTarget(name: "CheckpointTests", dependencies: ["Checkpoint"], path: "Tests/CheckpointTests"),
+        .testTarget(name: "MegatronTests", dependencies: ["Megatron"], path: "Tests/MegatronTests"),
+        .testTarget(name: "QuantizationTests", dependencies: ["Quantization"], path: "Tests/QuantizationTests"),
+        .testTarget(name: "NativeFormatTests", dependencies: ["NativeFormat"], path: "Tests/NativeFormatTests"),
+        .testTarget(name: "ConversionTests", dependencies: ["Conversion"], path: "Tests/ConversionTests"),
+        .testTarget(name: "InferenceTests", dependencies: ["Inference"], path: "Tests/InferenceTests"),
+        .testTarget(name: "QATests", dependencies: ["QA"], path: "Tests/QATests"),
+        .testTarget(name: "VerificationTests", dependencies: ["Verification"], path: "Tests/VerificationTests"),
+        .testTarget(name: "CLITests", dependencies: ["Bytes"], path: "Tests/CLITests"),
+    ]
+)
