@@ -40,8 +40,8 @@ let package = Package(
         // PyTorch checkpoints (zip, legacy, tar), safetensors and NeMo archives.
         .target(name: "Checkpoint", dependencies: ["Containers", "Pickle", "Tensors", "Codec", "Bytes",
                                                    .product(name: "Yams", package: "Yams")]),
-        // Megatron-BERT QA: architecture detection and the name/QKV mapping tables.
-        .target(name: "Megatron", dependencies: ["Checkpoint", "Tensors"]),
+        // Megatron-BERT QA: architecture detection and the name/QKV mapping tables (over names and shapes only).
+        .target(name: "Megatron", dependencies: ["Tensors", "Bytes"]),
         // f16, bf16, q8 and q4 blocks, with error measurement.
         .target(name: "Quantization", dependencies: ["Tensors", "CKernels"]),
         // The .decant native format and safetensors: readers and streaming writers.
@@ -49,11 +49,11 @@ let package = Package(
         // Source checkpoint → canonical tensors → quantized native / safetensors / HF directory.
         .target(name: "Conversion", dependencies: ["Megatron", "Quantization", "NativeFormat", "Checkpoint"]),
         // CPU inference for Megatron-BERT QA over BLAS.
-        .target(name: "Inference", dependencies: ["NativeFormat", "Quantization", "Tensors", "CBLAS", "CKernels"]),
-        // WordPiece tokenizer, SQuAD windows, span decoding, EM/F1.
-        .target(name: "QA", dependencies: ["Inference"]),
+        .target(name: "Inference", dependencies: ["Quantization", "Tensors", "Bytes", "CBLAS", "CKernels"]),
+        // WordPiece tokenizer, SQuAD windows, span decoding, EM/F1 (model-agnostic: it sees logits only).
+        .target(name: "QA", dependencies: ["Bytes"]),
         // Candidate vs reference comparison with tolerances.
-        .target(name: "Verification", dependencies: ["QA", "Inference", "Conversion"]),
+        .target(name: "Verification", dependencies: ["QA", "Inference", "Conversion", "NativeFormat"]),
         // The thin `decant` command.
         .executableTarget(name: "DecantCLI", dependencies: [
             "Bytes", "Codec", "Containers", "Pickle", "Tensors", "Checkpoint", "Megatron", "Quantization",
