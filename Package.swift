@@ -10,7 +10,7 @@ let package = Package(
     name: "Decant",
     products: [
         .library(name: "DecantKit", targets: [
-            "Bytes", "Codec", "Containers", "Pickle", "Tensors", "Checkpoint", "Megatron", "Quantization",
+            "Bytes", "Codec", "Containers", "Pickle", "Tensors", "Safetensors", "Checkpoint", "Megatron", "Quantization",
             "NativeFormat", "Conversion", "Inference", "QA", "Verification",
         ]),
         .executable(name: "decant", targets: ["DecantCLI"]),
@@ -37,8 +37,10 @@ let package = Package(
         .target(name: "Pickle", dependencies: ["Bytes"]),
         // Dtypes, tensor views over bytes, half-precision conversion.
         .target(name: "Tensors", dependencies: ["Bytes", "CKernels"]),
-        // PyTorch checkpoints (zip, legacy, tar), safetensors and NeMo archives.
-        .target(name: "Checkpoint", dependencies: ["Containers", "Pickle", "Tensors", "Codec", "Bytes",
+        // The safetensors container: a validating mmap reader and a streaming writer.
+        .target(name: "Safetensors", dependencies: ["Tensors", "Bytes"]),
+        // PyTorch checkpoints (zip, legacy, tar) and NeMo archives, opened as named tensor views.
+        .target(name: "Checkpoint", dependencies: ["Containers", "Pickle", "Tensors", "Safetensors", "Codec", "Bytes",
                                                    .product(name: "Yams", package: "Yams")]),
         // Megatron-BERT QA: architecture detection and the name/QKV mapping tables (over names and shapes only).
         .target(name: "Megatron", dependencies: ["Tensors", "Bytes"]),
@@ -47,7 +49,7 @@ let package = Package(
         // The .decant native format and safetensors: readers and streaming writers.
         .target(name: "NativeFormat", dependencies: ["Quantization", "Tensors", "Codec", "Bytes"]),
         // Source checkpoint → canonical tensors → quantized native / safetensors / HF directory.
-        .target(name: "Conversion", dependencies: ["Megatron", "Quantization", "NativeFormat", "Checkpoint"]),
+        .target(name: "Conversion", dependencies: ["Megatron", "Quantization", "NativeFormat", "Checkpoint", "Safetensors"]),
         // CPU inference for Megatron-BERT QA over BLAS.
         .target(name: "Inference", dependencies: ["Quantization", "Tensors", "Bytes", "CBLAS", "CKernels"]),
         // WordPiece tokenizer, SQuAD windows, span decoding, EM/F1 (model-agnostic: it sees logits only).
@@ -56,7 +58,7 @@ let package = Package(
         .target(name: "Verification", dependencies: ["QA", "Inference", "Conversion", "NativeFormat"]),
         // The thin `decant` command.
         .executableTarget(name: "DecantCLI", dependencies: [
-            "Bytes", "Codec", "Containers", "Pickle", "Tensors", "Checkpoint", "Megatron", "Quantization",
+            "Bytes", "Codec", "Containers", "Pickle", "Tensors", "Safetensors", "Checkpoint", "Megatron", "Quantization",
             "NativeFormat", "Conversion", "Inference", "QA", "Verification",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
@@ -66,6 +68,7 @@ let package = Package(
         .testTarget(name: "ContainersTests", dependencies: ["Containers"], path: "Tests/ContainersTests"),
         .testTarget(name: "PickleTests", dependencies: ["Pickle"], path: "Tests/PickleTests"),
         .testTarget(name: "TensorsTests", dependencies: ["Tensors"], path: "Tests/TensorsTests"),
+        .testTarget(name: "SafetensorsTests", dependencies: ["Safetensors"], path: "Tests/SafetensorsTests"),
         .testTarget(name: "CheckpointTests", dependencies: ["Checkpoint"], path: "Tests/CheckpointTests"),
         .testTarget(name: "MegatronTests", dependencies: ["Megatron"], path: "Tests/MegatronTests"),
         .testTarget(name: "QuantizationTests", dependencies: ["Quantization"], path: "Tests/QuantizationTests"),

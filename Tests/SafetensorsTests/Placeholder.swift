@@ -1,0 +1,2 @@
+// Placeholder until this module has tests.
+import Testing
