@@ -1,0 +1,53 @@
+import Bytes
+
+/// Everything that can be wrong with the text, vocabulary, settings or logits handed to the QA module.
+public enum QAError: DecantError, Equatable {
+    /// Bytes that are not UTF-8; `byteOffset` is where the first bad sequence starts.
+    case invalidUTF8(source: String, byteOffset: Int)
+    case emptyVocabulary(source: String)
+    case missingSpecialToken(token: String, source: String)
+    case emptyQuestion
+    /// The context has no word at all (empty, or only whitespace).
+    case emptyContext
+    case invalidSetting(name: String, value: Int, requirement: String)
+    /// `maxSeqLength` minus the question and the three special tokens leaves no token for the context.
+    case noRoomForContext(maxSeqLength: Int, questionTokens: Int)
+    /// The scorer returned a different number of logit rows than there are features.
+    case featureCountMismatch(expected: Int, found: Int)
+    case logitCountMismatch(feature: Int, expected: Int, found: Int)
+    case nonFiniteLogit(feature: Int, position: Int)
+    case malformedSquadJSON(source: String, reason: String)
+    case duplicateQuestionID(id: String)
+    case missingPrediction(id: String)
+
+    public var description: String {
+        switch self {
+        case let .invalidUTF8(source, offset):
+            return "\(source): expected UTF-8 text, found an invalid byte sequence at byte offset \(offset)"
+        case let .emptyVocabulary(source):
+            return "\(source): expected a WordPiece vocabulary with one token per line, found no lines"
+        case let .missingSpecialToken(token, source):
+            return "\(source): the vocabulary has no \(token) token, which BERT inputs need"
+        case .emptyQuestion:
+            return "expected a question, found an empty string"
+        case .emptyContext:
+            return "expected a context with at least one word, found only whitespace or nothing"
+        case let .invalidSetting(name, value, requirement):
+            return "setting \(name) must be \(requirement), found \(value)"
+        case let .noRoomForContext(maxSeqLength, questionTokens):
+            return "maxSeqLength \(maxSeqLength) leaves no room for context after \(questionTokens) question tokens and 3 special tokens"
+        case let .featureCountMismatch(expected, found):
+            return "expected logits for \(expected) windows, the scorer returned \(found)"
+        case let .logitCountMismatch(feature, expected, found):
+            return "window \(feature): expected \(expected) start and end logits (one per input position), found \(found)"
+        case let .nonFiniteLogit(feature, position):
+            return "window \(feature): logit at position \(position) is not a finite number"
+        case let .malformedSquadJSON(source, reason):
+            return "\(source): not a SQuAD file: \(reason)"
+        case let .duplicateQuestionID(id):
+            return "question id \(id) appears more than once in the dataset"
+        case let .missingPrediction(id):
+            return "no prediction for question id \(id)"
+        }
+    }
+}
