@@ -1,2 +1,0 @@
-/// The safetensors container: a validating mmap reader and a streaming writer.
-public enum SafetensorsModule {}
