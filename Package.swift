@@ -74,7 +74,7 @@ let package = Package(
         .testTarget(name: "QuantizationTests", dependencies: ["Quantization"], path: "Tests/QuantizationTests"),
         .testTarget(name: "NativeFormatTests", dependencies: ["NativeFormat"], path: "Tests/NativeFormatTests"),
         .testTarget(name: "ConversionTests", dependencies: ["Conversion"], path: "Tests/ConversionTests"),
-        .testTarget(name: "InferenceTests", dependencies: ["Inference"], path: "Tests/InferenceTests"),
+        .testTarget(name: "InferenceTests", dependencies: ["Inference", "Safetensors", "Tensors", "Bytes", "CKernels"], path: "Tests/InferenceTests"),
         .testTarget(name: "QATests", dependencies: ["QA"], path: "Tests/QATests"),
         .testTarget(name: "VerificationTests", dependencies: ["Verification"], path: "Tests/VerificationTests"),
         .testTarget(name: "CLITests", dependencies: ["Bytes"], path: "Tests/CLITests"),

@@ -1,0 +1,144 @@
+import CBLAS
+import CKernels
+import Foundation
+
+/// Megatron-BERT with a span-QA head, on the CPU: start and end logits for batches of token sequences.
+///
+/// The forward pass follows Megatron v2.0 / Hugging Face MegatronBert: word + position + token-type embeddings
+/// (no embedding LayerNorm), pre-LN blocks x + Attn(LN₁(x)) then x + MLP(LN₂(x)), a final LayerNorm and a
+/// Linear(hidden → 2) head (channel 0 start, 1 end). All sequences of a batch are stacked into one matrix so each
+/// projection is a single GEMM; attention runs per (sequence, head), split across threads.
+public final class BertQAModel: @unchecked Sendable {
+    public let config: BertConfig
+    let weights: BertWeights
+    private let isa = decant_inference_best_isa()
+
+    /// Megatron fills masked scores with −10000 (HF adds the dtype minimum); either way a masked key gets
+    /// probability exactly 0 in f32 for every query that has an unmasked key.
+    static let maskedKeyBias: Float = -10000
+
+    /// The forward pass changes OpenBLAS's global thread count around attention, so passes run one at a time.
+    private static let forwardLock = NSLock()
+
+    public init(config: BertConfig, weights source: WeightSource) throws(InferenceError) {
+        try config.validate()
+        self.config = config
+        self.weights = try BertWeights(config: config, source: source)
+    }
+
+    /// Bytes of f32 weights the model allocated (widened or fused copies).
+    public var ownedWeightBytes: Int { weights.ownedBytes }
+    /// Bytes of f32 weights used in place from the source's memory.
+    public var borrowedWeightBytes: Int { weights.borrowedBytes }
+
+    /// Start and end logits for every position of every sequence. Sequences may differ in length; logits at
+    /// positions whose attention mask is 0 are computed but meaningless.
+    public func logits(inputIds: [[Int32]], tokenTypeIds: [[Int32]], attentionMask: [[Int32]]) throws(InferenceError)
+        -> [(start: [Float], end: [Float])] {
+        let batch = try TokenBatch(inputIds: inputIds, tokenTypeIds: tokenTypeIds, attentionMask: attentionMask,
+                                   config: config)
+        guard batch.rows > 0 else { return [] }
+        Self.forwardLock.lock()
+        defer { Self.forwardLock.unlock() }
+        let workspace = Workspace(config: config, batch: batch)
+        defer { workspace.deallocate() }
+        return forward(batch, workspace)
+    }
+
+    private func forward(_ batch: TokenBatch, _ ws: Workspace) -> [(start: [Float], end: [Float])] {
+        let workers = BLASRuntime.threads
+        embed(batch, into: ws.residual)
+        for layer in weights.layers {
+            layerNorm(ws.residual, into: ws.normed, rows: batch.rows, layer.attentionNorm, workers: workers)
+            linear(ws.normed, layer.qkv, rows: batch.rows, into: ws.qkv, accumulate: false)
+            attention(batch, layer, ws, workers: workers)
+            linear(ws.context, layer.attentionOutput, rows: batch.rows, into: ws.residual, accumulate: true)
+            layerNorm(ws.residual, into: ws.normed, rows: batch.rows, layer.mlpNorm, workers: workers)
+            linear(ws.normed, layer.mlpIn, rows: batch.rows, into: ws.inner, accumulate: false, addBias: false)
+            let variant = config.activation.kernelVariant
+            parallelRanges(batch.rows, workers: workers, inlineBelow: 16) { _, rows in
+                decant_bias_gelu(ws.inner + rows.lowerBound * config.ffn, rows.count, config.ffn,
+                                 layer.mlpIn.bias.pointer, variant, isa)
+            }
+            linear(ws.inner, layer.mlpOut, rows: batch.rows, into: ws.residual, accumulate: true)
+        }
+        layerNorm(ws.residual, into: ws.normed, rows: batch.rows, weights.finalNorm, workers: workers)
+        linear(ws.normed, weights.qaHead, rows: batch.rows, into: ws.logits, accumulate: false)
+        return batch.sequences.map { sequence in
+            let pairs = UnsafeBufferPointer(start: ws.logits + 2 * sequence.firstRow, count: 2 * sequence.length)
+            return (start: stride(from: 0, to: pairs.count, by: 2).map { pairs[$0] },
+                    end: stride(from: 1, to: pairs.count, by: 2).map { pairs[$0] })
+        }
+    }
+
+    private func embed(_ batch: TokenBatch, into out: UnsafeMutablePointer<Float>) {
+        let h = config.hidden
+        for sequence in batch.sequences {
+            for position in 0..<sequence.length {
+                let word = weights.wordEmbeddings.pointer + Int(sequence.inputIds[position]) * h
+                let place = weights.positionEmbeddings.pointer + position * h
+                let type = weights.tokenTypeEmbeddings.pointer + Int(sequence.tokenTypeIds[position]) * h
+                let row = out + (sequence.firstRow + position) * h
+                for j in 0..<h { row[j] = word[j] + place[j] + type[j] }
+            }
+        }
+    }
+
+    private func layerNorm(_ x: UnsafeMutablePointer<Float>, into y: UnsafeMutablePointer<Float>, rows: Int,
+                           _ norm: NormWeights, workers: Int) {
+        let h = config.hidden
+        parallelRanges(rows, workers: workers, inlineBelow: 64) { _, range in
+            decant_layer_norm(x + range.lowerBound * h, y + range.lowerBound * h, range.count, h,
+                              norm.gamma.pointer, norm.beta.pointer, config.layerNormEps, isa)
+        }
+    }
+
+    /// out = in·Wᵀ + b over all rows in one GEMM; `accumulate` adds onto `out` (the residual stream) instead.
+    private func linear(_ input: UnsafePointer<Float>, _ layer: LinearWeights, rows: Int,
+                        into out: UnsafeMutablePointer<Float>, accumulate: Bool, addBias: Bool = true) {
+        let n = layer.outFeatures, k = layer.inFeatures
+        if accumulate { decant_add_bias(out, rows, n, layer.bias.pointer) }
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(rows), Int32(n), Int32(k), 1, input, Int32(k),
+                    layer.weight.pointer, Int32(k), accumulate ? 1 : 0, out, Int32(n))
+        if !accumulate && addBias { decant_add_bias(out, rows, n, layer.bias.pointer) }
+    }
+
+    /// softmax(Q·Kᵀ/√d + mask)·V for each (sequence, head), reading Q, K and V in place from the fused
+    /// projection. Each worker runs whole heads with single-threaded GEMMs: at 384×384×64 one thread per head
+    /// beats two threads per GEMM.
+    private func attention(_ batch: TokenBatch, _ layer: LayerWeights, _ ws: Workspace, workers: Int) {
+        let h = config.hidden, d = config.headDim, ld = 3 * h
+        let heads = config.heads
+        let scale = 1 / Float(d).squareRoot()
+        let items = batch.sequences.count * heads
+        let parallel = workers > 1 && items > 1
+        if parallel { BLASRuntime.setThreads(1) }
+        defer { if parallel { BLASRuntime.setThreads(workers) } }
+        parallelRanges(items, workers: parallel ? workers : 1) { worker, range in
+            let scores = ws.scores + worker * ws.scoresPerWorker
+            for item in range {
+                let sequence = batch.sequences[item / heads]
+                let head = item % heads
+                let s = sequence.length
+                let base = ws.qkv + sequence.firstRow * ld + head * d
+                cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(s), Int32(s), Int32(d), scale,
+                            base + layer.queryColumn, Int32(ld), base + layer.keyColumn, Int32(ld), 0, scores, Int32(s))
+                sequence.keyBias.withUnsafeBufferPointer { bias in
+                    decant_softmax_rows(scores, s, s, s, bias.baseAddress, isa)
+                }
+                cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(s), Int32(d), Int32(s), 1, scores, Int32(s),
+                            base + layer.valueColumn, Int32(ld), 0, ws.context + sequence.firstRow * h + head * d, Int32(h))
+            }
+        }
+    }
+}
+
+extension GELUVariant {
+    var kernelVariant: Int32 {
+        switch self {
+        case .erf: return Int32(DECANT_GELU_ERF)
+        case .megatronErf: return Int32(DECANT_GELU_MEGATRON_ERF)
+        case .tanh: return Int32(DECANT_GELU_TANH)
+        }
+    }
+}

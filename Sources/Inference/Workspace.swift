@@ -1,0 +1,30 @@
+/// The activations of one forward pass, allocated once per call and sized for the batch.
+final class Workspace: @unchecked Sendable {
+    let residual: UnsafeMutablePointer<Float>
+    let normed: UnsafeMutablePointer<Float>
+    let qkv: UnsafeMutablePointer<Float>
+    let context: UnsafeMutablePointer<Float>
+    let inner: UnsafeMutablePointer<Float>
+    let logits: UnsafeMutablePointer<Float>
+    /// One longest×longest score matrix per worker thread.
+    let scores: UnsafeMutablePointer<Float>
+    let scoresPerWorker: Int
+    private let allocations: [UnsafeMutablePointer<Float>]
+
+    init(config: BertConfig, batch: TokenBatch) {
+        let rows = batch.rows, h = config.hidden
+        scoresPerWorker = batch.longest * batch.longest
+        let sizes = [rows * h, rows * h, rows * 3 * h, rows * h, rows * config.ffn, rows * 2,
+                     scoresPerWorker * max(1, BLASRuntime.threads)]
+        allocations = sizes.map { count in
+            let raw = UnsafeMutableRawPointer.allocate(byteCount: count * MemoryLayout<Float>.stride, alignment: 64)
+            return raw.initializeMemory(as: Float.self, repeating: 0, count: count)
+        }
+        (residual, normed, qkv, context, inner, logits, scores) =
+            (allocations[0], allocations[1], allocations[2], allocations[3], allocations[4], allocations[5], allocations[6])
+    }
+
+    func deallocate() {
+        for pointer in allocations { pointer.deallocate() }
+    }
+}
