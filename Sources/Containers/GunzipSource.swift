@@ -1,0 +1,86 @@
+/// Streaming gzip decompression as a `ByteSource`: inflates straight into the reader's buffer.
+import Bytes
+import CZlib
+
+/// Yields the decompressed bytes of a gzip stream, member after member (`cat a.gz b.gz` is one valid stream).
+///
+/// Truncation and corruption (including a CRC-32 or length mismatch in a member trailer) raise `GzipError`
+/// at the read where they are found, so a consumer never silently sees a short stream.
+public final class GunzipSource: ByteSource {
+    private let upstream: ByteSource
+    private let stream: UnsafeMutablePointer<z_stream>
+    private let input: UnsafeMutableRawBufferPointer
+    private var upstreamEnded = false
+    private var memberEnded = false
+    /// Compressed bytes handed to zlib so far (for error positions).
+    public private(set) var compressedCount = 0
+
+    public init(upstream: ByteSource, inputChunkSize: Int = 1 << 20) throws(GzipError) {
+        self.upstream = upstream
+        input = .allocate(byteCount: inputChunkSize, alignment: 64)
+        stream = .allocate(capacity: 1)
+        stream.initialize(to: z_stream())
+        // 16 + 15: a gzip wrapper and the largest window.
+        let code = inflateInit2_(stream, 16 + 15, zlibVersion(), Int32(MemoryLayout<z_stream>.size))
+        guard code == Z_OK else {
+            input.deallocate()
+            stream.deallocate()
+            throw .zlibFailure(operation: "inflateInit2", code: code)
+        }
+    }
+
+    deinit {
+        inflateEnd(stream)
+        stream.deallocate()
+        input.deallocate()
+    }
+
+    /// Where the next unconsumed compressed byte sits in the input.
+    private var compressedOffset: Int { compressedCount - Int(stream.pointee.avail_in) }
+
+    private func refill() throws {
+        guard stream.pointee.avail_in == 0, !upstreamEnded else { return }
+        let n = try upstream.read(into: input)
+        if n == 0 {
+            upstreamEnded = true
+            return
+        }
+        compressedCount += n
+        stream.pointee.next_in = input.baseAddress!.assumingMemoryBound(to: Bytef.self)
+        stream.pointee.avail_in = uInt(n)
+    }
+
+    public func read(into buffer: UnsafeMutableRawBufferPointer) throws -> Int {
+        guard let base = buffer.baseAddress, buffer.count > 0 else { return 0 }
+        // zlib counts in 32 bits; a short read is fine for a source.
+        let capacity = min(buffer.count, Int(UInt32.max >> 1))
+        while true {
+            try refill()
+            if memberEnded {
+                // Another member may follow; only the end of the input ends the stream.
+                if stream.pointee.avail_in == 0 && upstreamEnded { return 0 }
+                let code = inflateReset(stream)
+                guard code == Z_OK else { throw GzipError.zlibFailure(operation: "inflateReset", code: code) }
+                memberEnded = false
+                continue
+            }
+            if stream.pointee.avail_in == 0 && upstreamEnded { throw GzipError.truncated(compressedBytes: compressedCount) }
+            stream.pointee.next_out = base.assumingMemoryBound(to: Bytef.self)
+            stream.pointee.avail_out = uInt(capacity)
+            let code = inflate(stream, Z_NO_FLUSH)
+            let produced = capacity - Int(stream.pointee.avail_out)
+            switch code {
+            case Z_STREAM_END:
+                memberEnded = true
+            case Z_OK, Z_BUF_ERROR:
+                break
+            case Z_DATA_ERROR, Z_NEED_DICT:
+                let reason = stream.pointee.msg.map { String(cString: $0) } ?? "invalid deflate data"
+                throw GzipError.corrupt(reason: reason, compressedOffset: compressedOffset)
+            default:
+                throw GzipError.zlibFailure(operation: "inflate", code: code)
+            }
+            if produced > 0 { return produced }
+        }
+    }
+}
