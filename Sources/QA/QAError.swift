@@ -6,8 +6,9 @@ public enum QAError: DecantError, Equatable {
     case invalidUTF8(source: String, byteOffset: Int)
     case emptyVocabulary(source: String)
     case missingSpecialToken(token: String, source: String)
+    /// The question tokenizes to nothing (empty, whitespace, or characters the tokenizer drops).
     case emptyQuestion
-    /// The context has no word at all (empty, or only whitespace).
+    /// The context tokenizes to nothing (empty, whitespace, or characters the tokenizer drops).
     case emptyContext
     case invalidSetting(name: String, value: Int, requirement: String)
     /// `maxSeqLength` minus the question and the three special tokens leaves no token for the context.
@@ -29,9 +30,9 @@ public enum QAError: DecantError, Equatable {
         case let .missingSpecialToken(token, source):
             return "\(source): the vocabulary has no \(token) token, which BERT inputs need"
         case .emptyQuestion:
-            return "expected a question, found an empty string"
+            return "expected a question with at least one token, found none (empty, whitespace or control characters only)"
         case .emptyContext:
-            return "expected a context with at least one word, found only whitespace or nothing"
+            return "expected a context with at least one token, found none (empty, whitespace or control characters only)"
         case let .invalidSetting(name, value, requirement):
             return "setting \(name) must be \(requirement), found \(value)"
         case let .noRoomForContext(maxSeqLength, questionTokens):

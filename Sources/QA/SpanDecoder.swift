@@ -1,0 +1,211 @@
+import Foundation
+
+/// Start/end logits of every window → the answer, as NeMo 1.0's `SquadDataset.get_predictions` decides it.
+///
+/// Per window, the top `nBestSize` start and end positions are paired; a pair is a candidate when both ends
+/// are context tokens of that window, end ≥ start, it is at most `maxAnswerLength` tokens long and its start
+/// token has its maximum context in this window. Candidates are ranked by start + end logit (ties keep
+/// window, then start, then end order, like Python's stable sort); the no-answer score is start[0] + end[0],
+/// minimised over windows. Scores are added in Double, as Python adds the floats `tolist()` returns.
+extension SquadProcessor {
+    /// Decodes one example's windows. `logits[i]` belongs to `example.features[i]` and must have one value per
+    /// input position (`maxSeqLength`), because the n-best selection runs over padding positions too.
+    public func predict(_ example: QAExample, logits: [SpanLogits]) throws(QAError) -> QAPrediction {
+        guard logits.count == example.features.count else {
+            throw .featureCountMismatch(expected: example.features.count, found: logits.count)
+        }
+        for (index, row) in logits.enumerated() {
+            let expected = example.features[index].inputIDs.count
+            guard row.start.count == expected, row.end.count == expected else {
+                throw .logitCountMismatch(feature: index, expected: expected,
+                                          found: row.start.count != expected ? row.start.count : row.end.count)
+            }
+            if let bad = row.start.firstIndex(where: { !$0.isFinite }) ?? row.end.firstIndex(where: { !$0.isFinite }) {
+                throw .nonFiniteLogit(feature: index, position: bad)
+            }
+        }
+        return SpanDecoder(processor: self, example: example, logits: logits).decode()
+    }
+}
+
+private struct SpanDecoder {
+    let processor: SquadProcessor
+    let example: QAExample
+    let logits: [SpanLogits]
+    var settings: SquadSettings { processor.settings }
+
+    private struct Preliminary {
+        let feature: Int
+        let start: Int
+        let end: Int
+        let startLogit: Double
+        let endLogit: Double
+        let order: Int
+    }
+
+    private struct Entry {
+        let kind: QACandidate.Kind
+        let text: [Unicode.Scalar]
+        let startLogit: Double
+        let endLogit: Double
+        let offsets: Range<Int>?
+    }
+
+    func decode() -> QAPrediction {
+        var preliminary: [Preliminary] = []
+        // NeMo starts the minimum at 1e6 with null logits 0, which is what an example without windows reports.
+        var nullScore = 1_000_000.0
+        var nullFeature = 0
+        var nullStartLogit = 0.0
+        var nullEndLogit = 0.0
+        for (index, feature) in example.features.enumerated() {
+            let row = logits[index]
+            if settings.version2WithNegative {
+                let featureNull = Double(row.start[0]) + Double(row.end[0])
+                if featureNull < nullScore {
+                    nullScore = featureNull
+                    nullFeature = index
+                    nullStartLogit = Double(row.start[0])
+                    nullEndLogit = Double(row.end[0])
+                }
+            }
+            for start in Self.bestIndexes(row.start, settings.nBestSize) {
+                for end in Self.bestIndexes(row.end, settings.nBestSize) {
+                    guard start < feature.tokenCount, end < feature.tokenCount,
+                          feature.wordIndex(atPosition: start) != nil, feature.wordIndex(atPosition: end) != nil,
+                          feature.isMaxContext(atPosition: start),
+                          end >= start, end - start + 1 <= settings.maxAnswerLength
+                    else { continue }
+                    preliminary.append(Preliminary(feature: index, start: start, end: end,
+                                                   startLogit: Double(row.start[start]), endLogit: Double(row.end[end]),
+                                                   order: preliminary.count))
+                }
+            }
+        }
+        if settings.version2WithNegative {
+            preliminary.append(Preliminary(feature: nullFeature, start: 0, end: 0, startLogit: nullStartLogit,
+                                           endLogit: nullEndLogit, order: preliminary.count))
+        }
+        preliminary.sort { a, b in
+            let scoreA = a.startLogit + a.endLogit
+            let scoreB = b.startLogit + b.endLogit
+            return scoreA != scoreB ? scoreA > scoreB : a.order < b.order
+        }
+
+        var nBest: [Entry] = []
+        var seen: Set<[Unicode.Scalar]> = []
+        for candidate in preliminary {
+            if nBest.count >= settings.nBestSize { break }
+            if candidate.start > 0 {
+                let (text, offsets) = finalText(candidate)
+                if seen.contains(text) { continue }
+                seen.insert(text)
+                nBest.append(Entry(kind: .span, text: text, startLogit: candidate.startLogit,
+                                   endLogit: candidate.endLogit, offsets: offsets))
+            } else {
+                seen.insert([])
+                nBest.append(Entry(kind: .noAnswer, text: [], startLogit: candidate.startLogit,
+                                   endLogit: candidate.endLogit, offsets: nil))
+            }
+        }
+        let placeholder = Entry(kind: .placeholder, text: Array("empty".unicodeScalars), startLogit: 0, endLogit: 0,
+                                offsets: nil)
+        if settings.version2WithNegative {
+            if !seen.contains([]) {
+                nBest.append(Entry(kind: .noAnswer, text: [], startLogit: nullStartLogit, endLogit: nullEndLogit,
+                                   offsets: nil))
+            }
+            if nBest.count == 1 { nBest.insert(placeholder, at: 0) }
+        }
+        if nBest.isEmpty { nBest.append(placeholder) }
+
+        let probabilities = Self.softmax(nBest.map { $0.startLogit + $0.endLogit })
+        let candidates = zip(nBest, probabilities).map { entry, probability in
+            QACandidate(kind: entry.kind, text: String(String.UnicodeScalarView(entry.text)),
+                        startLogit: entry.startLogit, endLogit: entry.endLogit, probability: probability,
+                        startOffset: entry.offsets?.lowerBound, endOffset: entry.offsets?.upperBound)
+        }
+
+        guard settings.version2WithNegative else {
+            let best = candidates[0]
+            return QAPrediction(text: best.text, isNoAnswer: false, score: best.score, startOffset: best.startOffset,
+                                endOffset: best.endOffset, nBest: candidates, nullScore: nil, scoreDifference: nil)
+        }
+        // NeMo's list always holds a non-empty text here (the placeholder guarantees it); without one, Python
+        // would crash on `None`, and "no answer" is the only sensible reading.
+        guard let best = candidates.first(where: { !$0.text.isEmpty }) else {
+            return QAPrediction(text: "", isNoAnswer: true, score: nullScore, startOffset: nil, endOffset: nil,
+                                nBest: candidates, nullScore: nullScore, scoreDifference: nil)
+        }
+        let difference = nullScore - best.startLogit - best.endLogit
+        if difference > settings.nullScoreDiffThreshold {
+            return QAPrediction(text: "", isNoAnswer: true, score: nullScore, startOffset: nil, endOffset: nil,
+                                nBest: candidates, nullScore: nullScore, scoreDifference: difference)
+        }
+        return QAPrediction(text: best.text, isNoAnswer: false, score: best.score, startOffset: best.startOffset,
+                            endOffset: best.endOffset, nBest: candidates, nullScore: nullScore,
+                            scoreDifference: difference)
+    }
+
+    /// The prediction's text (`get_final_text` on the de-tokenized pieces) and its scalar range in the context.
+    private func finalText(_ candidate: Preliminary) -> (text: [Unicode.Scalar], offsets: Range<Int>) {
+        let feature = example.features[candidate.feature]
+        let vocabulary = processor.tokenizer.vocabulary
+        let pieces = (candidate.start...candidate.end).map { Array(vocabulary.tokens[Int(feature.inputIDs[$0])].unicodeScalars) }
+        var joined = Array(pieces.joined(separator: [" "]))
+        joined = Self.removing(Array(" ##".unicodeScalars), from: joined)
+        joined = Self.removing(Array("##".unicodeScalars), from: joined)
+        let predicted = Array(CharacterClasses.splitOnPythonWhitespace(joined).joined(separator: [" "]))
+
+        let firstWord = feature.wordIndex(atPosition: candidate.start)!
+        let lastWord = feature.wordIndex(atPosition: candidate.end)!
+        // The original span as NeMo sees it: its words joined by single spaces; remember where each word starts.
+        var original: [Unicode.Scalar] = []
+        var wordStartsInOriginal: [Int] = []
+        for word in firstWord...lastWord {
+            if word > firstWord { original.append(" ") }
+            wordStartsInOriginal.append(original.count)
+            original.append(contentsOf: example.words.word(word))
+        }
+        let range = FinalText.project(predicted, onto: original, doLowerCase: settings.doLowerCase)
+        let text = Array(original[range])
+        guard !range.isEmpty else { return (text, contextOffset(range.lowerBound)..<contextOffset(range.lowerBound)) }
+        return (text, contextOffset(range.lowerBound)..<(contextOffset(range.upperBound - 1) + 1))
+
+        /// Maps a non-space position of `original` to its scalar offset in the context.
+        func contextOffset(_ position: Int) -> Int {
+            let word = wordStartsInOriginal.lastIndex { $0 <= position }!
+            return example.words.wordRanges[firstWord + word].lowerBound + position - wordStartsInOriginal[word]
+        }
+    }
+
+    /// Python's `str.replace(old, "")`: removes non-overlapping occurrences left to right.
+    private static func removing(_ old: [Unicode.Scalar], from text: [Unicode.Scalar]) -> [Unicode.Scalar] {
+        var result: [Unicode.Scalar] = []
+        result.reserveCapacity(text.count)
+        var i = 0
+        while i < text.count {
+            if i + old.count <= text.count, text[i..<(i + old.count)].elementsEqual(old) {
+                i += old.count
+            } else {
+                result.append(text[i])
+                i += 1
+            }
+        }
+        return result
+    }
+
+    /// The positions of the `n` largest values, ties in index order (Python's stable `sorted(..., reverse=True)`).
+    static func bestIndexes(_ values: [Float], _ n: Int) -> [Int] {
+        Array(values.indices.sorted { values[$0] != values[$1] ? values[$0] > values[$1] : $0 < $1 }.prefix(n))
+    }
+
+    /// NeMo's `_compute_softmax`.
+    static func softmax(_ scores: [Double]) -> [Double] {
+        guard let maximum = scores.max() else { return [] }
+        let exponentials = scores.map { exp($0 - maximum) }
+        var total = 0.0
+        for value in exponentials { total += value }
+        return exponentials.map { $0 / total }
+    }
+}
