@@ -10,6 +10,64 @@ int decant_cpu_has_f16c(void);
 /// 1 when the CPU has AVX-512F.
 int decant_cpu_has_avx512f(void);
 
+// MARK: - Conversion, quantization and checksum kernels (engineer C)
+// Each kernel takes `path`, a DECANT_PATH_* value: pass decant_kernel_best_path(), or a lower path to run the
+// other implementations (tests compare them). A path above what the CPU supports is lowered to the best one it
+// does, so any value is safe. All paths give bit-identical results. 16-bit and block buffers need no alignment.
+
+enum { DECANT_PATH_SCALAR = 0, DECANT_PATH_AVX2 = 1, DECANT_PATH_AVX512 = 2 };
+
+/// The fastest DECANT_PATH_* this CPU runs: AVX512 needs AVX-512F + F16C, AVX2 needs AVX2 + F16C.
+int decant_kernel_best_path(void);
+
+/// f32 → IEEE binary16, round to nearest even. NaN stays NaN (quieted, top payload bits kept); returns how many
+/// finite inputs became ±inf (|x| ≥ 65520).
+size_t decant_f32_to_f16(const float *src, void *dst, size_t n, int path);
+/// binary16 → f32 (exact).
+void decant_f16_to_f32(const void *src, float *dst, size_t n, int path);
+/// f32 → bfloat16, round to nearest even. NaN stays NaN (quieted); returns how many finite inputs became ±inf.
+size_t decant_f32_to_bf16(const float *src, void *dst, size_t n, int path);
+/// bfloat16 → f32 (exact).
+void decant_bf16_to_f32(const void *src, float *dst, size_t n, int path);
+
+/// Elements per quantization block, and bytes per block (formats/native.md has the byte layouts).
+enum { DECANT_QBLOCK = 32, DECANT_Q8_BLOCK_BYTES = 34, DECANT_Q4_BLOCK_BYTES = 20 };
+/// Results of the block encoders.
+enum { DECANT_QUANT_OK = 0, DECANT_QUANT_NONFINITE = 1, DECANT_QUANT_SCALE_OVERFLOW = 2 };
+
+/// q8: per block an f16 scale d ≥ max|x|/127 then 32 int8 q = clamp(rne(x/d), −127, 127); x̂ = d·q.
+/// Returns DECANT_QUANT_*; on failure *bad_block is the first failing block.
+int decant_q8_encode(const float *src, void *dst, size_t blocks, int path, size_t *bad_block);
+void decant_q8_decode(const void *src, float *dst, size_t blocks, int path);
+/// q4: per block f16 scale d, f16 minimum m ≤ min x, then 16 bytes of nibbles q = clamp(rne((x−m)/d), 0, 15);
+/// byte j holds element j in its low nibble and element j+16 in its high nibble; x̂ = d·q + m.
+int decant_q4_encode(const float *src, void *dst, size_t blocks, int path, size_t *bad_block);
+void decant_q4_decode(const void *src, float *dst, size_t blocks, int path);
+
+/// Running totals for ‖x − x̂‖, ‖x‖ and max |x − x̂| over elements whose reference is finite.
+typedef struct {
+    double sum_squared_error;
+    double sum_squared_reference;
+    double max_abs_error;
+    uint64_t compared;
+    /// Reference elements that are NaN or ±inf (not compared).
+    uint64_t skipped;
+} decant_error_totals;
+void decant_accumulate_error(const float *reference, const float *approximation, size_t n, decant_error_totals *totals);
+
+/// XXH64 (xxHash, Yann Collet), one-shot and streaming.
+uint64_t decant_xxh64(const void *data, size_t length, uint64_t seed);
+typedef struct {
+    uint64_t total_length;
+    uint64_t lanes[4];
+    uint64_t seed;
+    uint8_t buffer[32];
+    uint32_t buffered;
+} decant_xxh64_state;
+void decant_xxh64_reset(decant_xxh64_state *state, uint64_t seed);
+void decant_xxh64_update(decant_xxh64_state *state, const void *data, size_t length);
+uint64_t decant_xxh64_digest(const decant_xxh64_state *state);
+
 // MARK: - Inference kernels (engineer E; inference_kernels.c)
 // Row-wise kernels of the BERT forward pass. `isa` selects the code path: pass decant_inference_best_isa(), or a
 // lower level to exercise the other paths. Rows are contiguous unless a leading dimension `ld` is given.
