@@ -1,0 +1,23 @@
+import Bytes
+
+/// Why a file could not be opened as a model source at all (format-specific problems have their own errors).
+public enum SourceError: DecantError, Equatable {
+    /// The first bytes match no format Decant reads; without a key an encrypted TAO blob looks like this too.
+    case unrecognised(path: String, firstBytes: String, keyGiven: Bool)
+    /// A tar that is neither a NeMo archive, an EFF archive nor an old torch checkpoint.
+    case unrecognisedTar(path: String, members: [String])
+    /// A TAO payload that decrypted to a format that holds no PyTorch weights (a TF1 HDF5 model).
+    case unsupportedPayload(path: String, format: String)
+
+    public var description: String {
+        switch self {
+        case let .unrecognised(path, firstBytes, keyGiven):
+            let hint = keyGiven ? "" : "; if it is an encrypted TAO file, pass its load key"
+            return "\(path): expected a .nemo/.tlt archive, a torch checkpoint or safetensors, found bytes \(firstBytes)\(hint)"
+        case let .unrecognisedTar(path, members):
+            return "\(path): a tar with neither model_weights.ckpt, manifest.yaml nor torch members (found \(members.prefix(5).joined(separator: ", ")))"
+        case let .unsupportedPayload(path, format):
+            return "\(path): the decrypted payload is \(format), which holds no PyTorch weights"
+        }
+    }
+}
