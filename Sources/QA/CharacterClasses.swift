@@ -10,6 +10,7 @@ enum CharacterClasses {
     static func isBertWhitespace(_ c: Unicode.Scalar) -> Bool {
         switch c.value {
         case 0x20, 0x09, 0x0A, 0x0D: return true
+        case 0..<0x80: return false
         default: return c.properties.generalCategory == .spaceSeparator
         }
     }
@@ -19,6 +20,8 @@ enum CharacterClasses {
     static func isBertControl(_ c: Unicode.Scalar) -> Bool {
         switch c.value {
         case 0x09, 0x0A, 0x0D: return false
+        case 0..<0x20, 0x7F: return true
+        case 0x20..<0x7F: return false
         default:
             switch c.properties.generalCategory {
             case .control, .format, .surrogate, .privateUse, .unassigned: return true
@@ -31,6 +34,7 @@ enum CharacterClasses {
     static func isBertPunctuation(_ c: Unicode.Scalar) -> Bool {
         switch c.value {
         case 33...47, 58...64, 91...96, 123...126: return true
+        case 0..<0x80: return false
         default:
             switch c.properties.generalCategory {
             case .connectorPunctuation, .dashPunctuation, .openPunctuation, .closePunctuation,
