@@ -77,6 +77,6 @@ let package = Package(
         .testTarget(name: "InferenceTests", dependencies: ["Inference", "Safetensors", "Tensors", "Bytes", "CKernels"], path: "Tests/InferenceTests"),
         .testTarget(name: "QATests", dependencies: ["QA"], path: "Tests/QATests"),
         .testTarget(name: "VerificationTests", dependencies: ["Verification"], path: "Tests/VerificationTests"),
-        .testTarget(name: "CLITests", dependencies: ["Bytes"], path: "Tests/CLITests"),
+        .testTarget(name: "CLITests", dependencies: ["Bytes", "Containers"], path: "Tests/CLITests"),
     ]
 )

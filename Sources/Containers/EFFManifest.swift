@@ -102,6 +102,8 @@ public struct EFFManifest: Sendable {
             // Keep TAO's types: booleans and integers unquoted, everything else a string.
             switch text {
             case "true", "false": return Node(text, Tag(.bool))
+            // An empty description must stay a string: unquoted, YAML would read it as null.
+            case "": return Node("", Tag(.str), .singleQuoted)
             default: return Int(text) != nil ? Node(text, Tag(.int)) : Node(text, Tag(.str))
             }
         }

@@ -10,7 +10,8 @@ public struct TAOReport: Sendable {
         public let size: Int
         /// Codec label ("default" or a codec name) when encrypted.
         public let codec: String?
-        /// "verified", "not checked" (no key), "no checksum" (EFF v1, raw blobs), or a detected format.
+        /// For encrypted members: "sha256 verified", "not verified (no key)", "no checksum" (EFF v1, `.etlt`),
+        /// or the plaintext format a raw blob's magic showed. Empty for clear members.
         public let check: String
     }
     /// e.g. "EFF v3 (gzip tar)", "raw blob", "etlt (input 'input_1')", "NeMo archive (plain tar)".
@@ -63,11 +64,13 @@ public enum TAOConversion {
             }
             try tar?.finish()
             try gzip?.finish()
-            for entry in archive.entries { checks[entry.artifact.name] = entry.artifact.sha256 == nil ? "no checksum" : "verified" }
+            for entry in archive.entries where entry.artifact.isEncrypted {
+                checks[entry.artifact.name] = entry.artifact.sha256 == nil ? "no checksum" : "sha256 verified"
+            }
         }
         let members = archive.entries.map { entry in
             TAOReport.Member(name: entry.artifact.name, size: entry.plaintextSize, codec: entry.artifact.salt?.label,
-                             check: checks[entry.artifact.name] ?? "not checked")
+                             check: entry.artifact.isEncrypted ? checks[entry.artifact.name] ?? "not verified (no key)" : "")
         }
         return TAOReport(container: container, members: members, metadata: archive.manifest.metadata)
     }
@@ -76,7 +79,7 @@ public enum TAOConversion {
                                     key: LoadKey?, sink: ByteSink?) throws -> TAOReport {
         let view = try file.view.slice(offset: offset, length: file.count - offset, context: "blob")
         guard view.count >= 16 else { throw CodecError.blobTooShort(length: view.count) }
-        var check = "not checked"
+        var check = "not verified (no key)"
         if let key {
             let blob = try EncryptedBlob(view, key: DerivedKey(key: key, salt: .default))
             check = checkMagic ? try PlaintextMagic.check(blob) : "no checksum"
@@ -92,7 +95,7 @@ public enum TAOConversion {
     private static func plainNemoReport(path: String) throws -> TAOReport {
         let members = try nemoMembers(path: path) { _, _ in }
         return TAOReport(container: "NeMo archive, nothing encrypted",
-                         members: members.map { .init(name: $0.path, size: $0.size, codec: nil, check: "clear") }, metadata: [])
+                         members: members.map { .init(name: $0.path, size: $0.size, codec: nil, check: "") }, metadata: [])
     }
 
     /// Visits the file members of a `.nemo` (tar or tar.gz) in order, refusing unsafe names.
@@ -154,7 +157,7 @@ public enum TAOConversion {
         let sizes = Dictionary(members.map { ($0.path, $0.size) }, uniquingKeysWith: { a, _ in a })
         return TAOReport(container: "EFF v3 (gzip tar)", members: writer.writtenArtifacts.map { artifact in
             .init(name: artifact.name, size: sizes[artifact.name] ?? 0, codec: artifact.salt?.label,
-                  check: artifact.sha256.map { "sha256 " + $0 } ?? "clear")
+                  check: artifact.sha256.map { "sha256 " + $0 } ?? "")
         }, metadata: [])
     }
 
@@ -176,7 +179,7 @@ public enum TAOConversion {
         let file = try MappedFile(path: path)
         let encrypting = try BlobEncryptingSink(key: DerivedKey(key: key, salt: .default), downstream: sink)
         try stream(file, from: 0, into: encrypting)
-        return TAOReport(container: "raw blob", members: [.init(name: "payload", size: file.count, codec: "default", check: "clear")], metadata: [])
+        return TAOReport(container: "raw blob", members: [.init(name: "payload", size: file.count, codec: "default", check: "")], metadata: [])
     }
 
     /// Writes a mapped file from `offset` on in 64 MiB slices, dropping each from the resident set once written.
