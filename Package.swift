@@ -45,7 +45,7 @@ let package = Package(
         // Megatron-BERT QA: architecture detection and the name/QKV mapping tables (over names and shapes only).
         .target(name: "Megatron", dependencies: ["Tensors", "Bytes"]),
         // f16, bf16, q8 and q4 blocks, with error measurement.
-        .target(name: "Quantization", dependencies: ["Tensors", "CKernels"]),
+        .target(name: "Quantization", dependencies: ["Tensors", "CKernels", "Bytes", "Safetensors"]),
         // The .decant native format and safetensors: readers and streaming writers.
         .target(name: "NativeFormat", dependencies: ["Quantization", "Tensors", "Codec", "Bytes"]),
         // Source checkpoint → canonical tensors → quantized native / safetensors / HF directory.
