@@ -56,6 +56,8 @@ let package = Package(
         .target(name: "QA", dependencies: ["Bytes"]),
         // Candidate vs reference comparison with tolerances.
         .target(name: "Verification", dependencies: ["QA", "Inference", "Conversion", "NativeFormat"]),
+        // Benchmark driver for Inference (Tools/bench_inference.sh).
+        .executableTarget(name: "InferenceBench", dependencies: ["Inference", "Safetensors", "Tensors", "CBLAS"]),
         // The thin `decant` command.
         .executableTarget(name: "DecantCLI", dependencies: [
             "Bytes", "Codec", "Containers", "Pickle", "Tensors", "Safetensors", "Checkpoint", "Megatron", "Quantization",
