@@ -47,7 +47,7 @@ let package = Package(
         // f16, bf16, q8 and q4 blocks, with error measurement.
         .target(name: "Quantization", dependencies: ["Tensors", "CKernels", "Bytes", "Safetensors"]),
         // The .decant native format and safetensors: readers and streaming writers.
-        .target(name: "NativeFormat", dependencies: ["Quantization", "Tensors", "Codec", "Bytes"]),
+        .target(name: "NativeFormat", dependencies: ["Quantization", "Safetensors", "Tensors", "CKernels", "Bytes"]),
         // Source checkpoint → canonical tensors → quantized native / safetensors / HF directory.
         .target(name: "Conversion", dependencies: ["Megatron", "Quantization", "NativeFormat", "Checkpoint", "Safetensors"]),
         // CPU inference for Megatron-BERT QA over BLAS.
@@ -76,7 +76,7 @@ let package = Package(
         .testTarget(name: "QuantizationTests", dependencies: ["Quantization"], path: "Tests/QuantizationTests"),
         .testTarget(name: "NativeFormatTests", dependencies: ["NativeFormat"], path: "Tests/NativeFormatTests"),
         .testTarget(name: "ConversionTests", dependencies: ["Conversion"], path: "Tests/ConversionTests"),
-        .testTarget(name: "InferenceTests", dependencies: ["Inference", "Safetensors", "Tensors", "Bytes", "CKernels"], path: "Tests/InferenceTests"),
+        .testTarget(name: "InferenceTests", dependencies: ["Inference", "Safetensors", "Tensors", "Bytes", "CKernels", "Quantization"], path: "Tests/InferenceTests"),
         .testTarget(name: "QATests", dependencies: ["QA"], path: "Tests/QATests"),
         .testTarget(name: "VerificationTests", dependencies: ["Verification"], path: "Tests/VerificationTests"),
         .testTarget(name: "CLITests", dependencies: ["Bytes", "Containers"], path: "Tests/CLITests"),

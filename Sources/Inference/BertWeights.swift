@@ -1,4 +1,5 @@
 import Bytes
+import Quantization
 import Tensors
 
 /// f32 weights the forward pass reads: borrowed from the source's memory when it already holds aligned,
@@ -33,7 +34,7 @@ struct FloatBuffer: @unchecked Sendable {
         let start = base + view.storageOffset * MemoryLayout<Float>.stride
         guard Int(bitPattern: start) % MemoryLayout<Float>.alignment == 0 else { return nil }
         return FloatBuffer(pointer: start.assumingMemoryBound(to: Float.self), count: view.count,
-                           owner: view.storage.owner, isBorrowed: true)
+                           owner: view.storage.owner, isBorrowed: !(view.storage.owner is DecodedWeight))
     }
 
     static func load(_ view: TensorView) throws(InferenceError) -> FloatBuffer {
@@ -46,6 +47,12 @@ struct FloatBuffer: @unchecked Sendable {
     }
 
     var ownedBytes: Int { isBorrowed ? 0 : count * MemoryLayout<Float>.stride }
+}
+
+/// Owns the f32 decoding of a quantized tensor, marking that memory as the model's rather than the source's.
+final class DecodedWeight {
+    let storage: ByteStorage
+    init(_ storage: ByteStorage) { self.storage = storage }
 }
 
 /// A torch `Linear`: `weight` is [outFeatures, inFeatures], row-major.
@@ -129,15 +136,7 @@ private struct WeightReader {
     let source: WeightSource
 
     func view(_ name: String, shape expected: [Int], atLeastRows: Bool = false) throws(InferenceError) -> TensorView {
-        let found: TensorView?
-        do {
-            found = try source.tensor(name)
-        } catch let error as any DecantError {
-            throw .sourceFailed(name: name, reason: error.description)
-        } catch {
-            throw .sourceFailed(name: name, reason: String(describing: error))
-        }
-        guard let view = found else { throw .missingTensor(name: name) }
+        let view = try fetch(name)
         guard view.dtype.isFloatingPoint else { throw .unsupportedDType(name: name, dtype: view.dtype) }
         let rowsFit = atLeastRows
             ? view.shape.count == expected.count && view.shape[0] >= expected[0] && Array(view.shape.dropFirst()) == Array(expected.dropFirst())
@@ -147,6 +146,27 @@ private struct WeightReader {
             throw .shapeMismatch(name: name, expected: stated, found: view.shape)
         }
         return view
+    }
+
+    /// The source's dtype view, or its quantized blocks decoded into an f32 view over storage of our own.
+    private func fetch(_ name: String) throws(InferenceError) -> TensorView {
+        do {
+            if let view = try source.tensor(name) { return view }
+            guard let encoded = try source.quantizedTensor(name) else { throw InferenceError.missingTensor(name: name) }
+            let count = try TensorView.checkedCount(encoded.shape, name: name)
+            let decoded = ByteStorage(count: count * MemoryLayout<Float>.stride)
+            let floats = decoded.pointer.bindMemory(to: Float.self, capacity: max(count, 1))
+            try Quantizer.decode(encoded.bytes.buffer, as: encoded.storage, name: name,
+                                 into: UnsafeMutableBufferPointer(start: floats, count: count))
+            let owned = ByteView(owner: DecodedWeight(decoded), buffer: UnsafeRawBufferPointer(decoded.mutableBuffer))
+            return try TensorView(name: name, dtype: .f32, shape: encoded.shape, storage: owned)
+        } catch let error as InferenceError {
+            throw error
+        } catch let error as any DecantError {
+            throw .sourceFailed(name: name, reason: error.description)
+        } catch {
+            throw .sourceFailed(name: name, reason: String(describing: error))
+        }
     }
 
     /// Embedding tables may carry padding rows (Megatron pads 30522 to 30592); ids are checked against `rows`.

@@ -1,3 +1,5 @@
+import Bytes
+import Quantization
 import Tensors
 
 /// Where a model's weights come from: a native file, a safetensors file or a source checkpoint.
@@ -7,11 +9,32 @@ import Tensors
 ///
 /// A source hands out `TensorView`s rather than arrays so the engine can run on the source's own memory:
 /// a contiguous, aligned f32 view (a memory-mapped safetensors or native file) is used in place, never copied.
-/// Views of f64, f16 or bf16 are widened to f32 once, at load, into memory the model owns. Quantized block
-/// storage will arrive as a further requirement with a default, so existing sources keep compiling.
+/// Views of f64, f16 or bf16, and q8/q4 blocks, are decoded to f32 once, at load, into memory the model owns.
 public protocol WeightSource {
-    /// The tensor stored under `canonicalName`, or nil when the source has no such tensor.
+    /// The tensor stored under `canonicalName` as a dtype view, or nil when the source has none.
     func tensor(_ canonicalName: String) throws -> TensorView?
+
+    /// The tensor in block-quantized storage; asked only when `tensor` returns nil. Defaults to nil.
+    func quantizedTensor(_ canonicalName: String) throws -> QuantizedTensor?
+}
+
+extension WeightSource {
+    public func quantizedTensor(_ canonicalName: String) throws -> QuantizedTensor? { nil }
+}
+
+/// A tensor's encoded bytes in a `StorageType` (q8/q4 blocks along the last dimension, or plain floats).
+public struct QuantizedTensor: @unchecked Sendable {
+    public let name: String
+    public let storage: StorageType
+    public let shape: [Int]
+    public let bytes: ByteView
+
+    public init(name: String, storage: StorageType, shape: [Int], bytes: ByteView) {
+        self.name = name
+        self.storage = storage
+        self.shape = shape
+        self.bytes = bytes
+    }
 }
 
 extension Dictionary: WeightSource where Key == String, Value == TensorView {

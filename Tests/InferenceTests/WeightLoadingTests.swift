@@ -1,6 +1,7 @@
 import Bytes
 import Foundation
 import Inference
+import Quantization
 import Tensors
 import Testing
 
@@ -80,6 +81,33 @@ import Testing
         let difference = maxUnmaskedDifference(result.start, golden.start_logits, mask: golden.attention_mask)
         // f16 rounding of the weights moves the logits, but only a little.
         #expect(difference > 1e-6 && difference < 0.05)
+    }
+
+    /// A source that keeps matrices as q8 blocks (a quantized native file) feeds them decoded once at load.
+    @Test func quantizedMatricesAreDecodedAtLoad() throws {
+        struct QuantizedSource: WeightSource {
+            let plain: [String: TensorView]
+            let quantized: [String: QuantizedTensor]
+            func tensor(_ name: String) throws -> TensorView? { plain[name] }
+            func quantizedTensor(_ name: String) throws -> QuantizedTensor? { quantized[name] }
+        }
+        var plain = try Fixtures.hfWeights()
+        var quantized: [String: QuantizedTensor] = [:]
+        for (name, view) in plain where view.shape.count == 2 && name.hasPrefix("bert.encoder.") {
+            let values = try view.toFloat32()
+            let storage = ByteStorage(count: try StorageType.q8.byteCount(shape: view.shape))
+            try values.withUnsafeBufferPointer { buffer in
+                _ = try Quantizer.encode(buffer, as: .q8, shape: view.shape, name: name, into: storage.mutableBuffer)
+            }
+            quantized[name] = QuantizedTensor(name: name, storage: .q8, shape: view.shape, bytes: storage.view)
+            plain[name] = nil
+        }
+        #expect(quantized.count == 12)
+        let model = try BertQAModel(config: Fixtures.hfConfig(), weights: QuantizedSource(plain: plain, quantized: quantized))
+        #expect(model.ownedWeightBytes == 2 * (4 * 64 * 64 + 2 * 64 * 256 + 3 * 64) * 4)
+        let golden = try Fixtures.goldenCases()[0]
+        let difference = maxUnmaskedDifference(try Self.logits(model).start, golden.start_logits, mask: golden.attention_mask)
+        #expect(difference > 1e-5 && difference < 0.1)
     }
 
     /// A source that slices Q, K and V out of one fused matrix (Megatron's v0 layout) lends it to the QKV GEMM whole.
