@@ -54,15 +54,17 @@ extension MegatronArchitecture {
         let tokenTypeName = names.source("{lm}embedding.tokentype_embeddings.weight")
         let tokenTypes = shapes[tokenTypeName] == nil ? 0 : try matrix(tokenTypeName, cols: hidden)
         let layers = try layerCount(names: shapes.keys, stackPrefix: prefix + spelling.stack + ".layers.")
-        let ffn = try matrix(names.source("{lm}{stack}.layers.{i}.mlp.dense_h_to_4h.weight", layer: 0), cols: hidden)
-
-        for (declared, actual, key) in [(hints.layers, layers, "num_layers"), (hints.hidden, hidden, "hidden_size"),
-                                        (hints.positions, positions, "max_position_embeddings"),
-                                        (hints.ffn, ffn, "ffn_hidden_size")] {
+        // A config that disagrees explains more than a missing tensor does, so check before looking further.
+        func check(_ declared: Sourced<Int>?, _ actual: Int, _ key: String) throws(MegatronError) {
             if let declared, declared.value != actual {
                 throw .configConflict(key: key, configured: declared.value, fromTensors: actual, source: declared.source)
             }
         }
+        try check(hints.layers, layers, "num_layers")
+        try check(hints.hidden, hidden, "hidden_size")
+        try check(hints.positions, positions, "max_position_embeddings")
+        let ffn = try matrix(names.source("{lm}{stack}.layers.{i}.mlp.dense_h_to_4h.weight", layer: 0), cols: hidden)
+        try check(hints.ffn, ffn, "ffn_hidden_size")
 
         // Heads: never visible in shapes.
         let heads: Int
