@@ -54,11 +54,10 @@ public final class BertQAModel: @unchecked Sendable {
             attention(batch, layer, ws, workers: workers)
             linear(ws.context, layer.attentionOutput, rows: batch.rows, into: ws.residual, accumulate: true)
             layerNorm(ws.residual, into: ws.normed, rows: batch.rows, layer.mlpNorm, workers: workers)
-            linear(ws.normed, layer.mlpIn, rows: batch.rows, into: ws.inner, accumulate: false, addBias: false)
+            linear(ws.normed, layer.mlpIn, rows: batch.rows, into: ws.inner, accumulate: false)
             let variant = config.activation.kernelVariant
             parallelRanges(batch.rows, workers: workers, inlineBelow: 16) { _, rows in
-                decant_bias_gelu(ws.inner + rows.lowerBound * config.ffn, rows.count, config.ffn,
-                                 layer.mlpIn.bias.pointer, variant, isa)
+                decant_bias_gelu(ws.inner + rows.lowerBound * config.ffn, rows.count, config.ffn, nil, variant, isa)
             }
             linear(ws.inner, layer.mlpOut, rows: batch.rows, into: ws.residual, accumulate: true)
         }
@@ -94,13 +93,17 @@ public final class BertQAModel: @unchecked Sendable {
     }
 
     /// out = in·Wᵀ + b over all rows in one GEMM; `accumulate` adds onto `out` (the residual stream) instead.
+    /// Either way the bias goes into `out` first and the GEMM runs with β = 1, so no separate pass zeroes `out`.
     private func linear(_ input: UnsafePointer<Float>, _ layer: LinearWeights, rows: Int,
-                        into out: UnsafeMutablePointer<Float>, accumulate: Bool, addBias: Bool = true) {
+                        into out: UnsafeMutablePointer<Float>, accumulate: Bool) {
         let n = layer.outFeatures, k = layer.inFeatures
-        if accumulate { decant_add_bias(out, rows, n, layer.bias.pointer) }
+        if accumulate {
+            decant_add_bias(out, rows, n, layer.bias.pointer)
+        } else {
+            for row in 0..<rows { (out + row * n).update(from: layer.bias.pointer, count: n) }
+        }
         cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(rows), Int32(n), Int32(k), 1, input, Int32(k),
-                    layer.weight.pointer, Int32(k), accumulate ? 1 : 0, out, Int32(n))
-        if !accumulate && addBias { decant_add_bias(out, rows, n, layer.bias.pointer) }
+                    layer.weight.pointer, Int32(k), 1, out, Int32(n))
     }
 
     /// softmax(Q·Kᵀ/√d + mask)·V for each (sequence, head), reading Q, K and V in place from the fused
