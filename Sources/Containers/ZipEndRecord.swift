@@ -30,8 +30,8 @@ struct ZipEndRecord {
             let disk = Int(try reader.u16()), directoryDisk = Int(try reader.u16())
             guard disk == 0, directoryDisk == 0 else { throw ZipError.multipleDisks(disk: max(disk, directoryDisk)) }
             try reader.skip(2)
-            record = ZipEndRecord(entryCount: Int(try reader.u16()), directoryOffset: Int(try reader.u32()),
-                                  directorySize: Int(try reader.u32()))
+            let count = Int(try reader.u16()), size = Int(try reader.u32()), start = Int(try reader.u32())
+            record = ZipEndRecord(entryCount: count, directoryOffset: start, directorySize: size)
             if eocd >= 20, view.matches([0x50, 0x4B, 0x06, 0x07], at: eocd - 20) {
                 let zip64 = try zip64Record(view, locator: eocd - 20)
                 record = zip64

@@ -12,6 +12,9 @@ struct PickleFreezer {
     private var inProgress: Set<Int> = []
     private var path: [String] = []
     private var tensorBytes = 0
+    /// Every distinct storage a persistent id named, in first-seen order.
+    private(set) var storages: [TorchStorageRef] = []
+    private var seenStorages: Set<TorchStorageRef> = []
 
     init(graph: PickleGraph, options: PickleOptions, resolvePersistentID: Resolver?) {
         self.graph = graph
@@ -137,7 +140,7 @@ struct PickleFreezer {
     }
 
     /// `("storage", <storage class>, key, location, numel[, view_metadata])`; other ids go to the resolver.
-    private func persistentID(_ payload: PickleValue, offset: Int) throws(PickleError) -> PickleValue {
+    private mutating func persistentID(_ payload: PickleValue, offset: Int) throws(PickleError) -> PickleValue {
         guard case let .tuple(fields) = payload, fields.first == .string("storage") else {
             return resolvePersistentID?(payload) ?? .persistentID(payload)
         }
@@ -170,8 +173,10 @@ struct PickleFreezer {
             }
             view = .init(key: viewKey, offset: viewOffset, numel: viewNumel)
         }
-        return .storage(TorchStorageRef(key: key, dtype: dtype, isUntyped: untyped, location: location, numel: numel,
-                                        view: view))
+        let storage = TorchStorageRef(key: key, dtype: dtype, isUntyped: untyped, location: location, numel: numel,
+                                      view: view)
+        if seenStorages.insert(storage).inserted { storages.append(storage) }
+        return .storage(storage)
     }
 
     static func keyText(_ value: PickleValue) -> String? {

@@ -15,7 +15,8 @@ public enum PickleReader {
         let (root, end) = try machine.run()
         var freezer = PickleFreezer(graph: machine.graph, options: options, resolvePersistentID: resolvePersistentID)
         let value = try freezer.freeze(root)
-        return PickleDocument(root: value, protocolVersion: machine.protocolVersion, startOffset: offset, endOffset: end)
+        return PickleDocument(root: value, protocolVersion: machine.protocolVersion, startOffset: offset, endOffset: end,
+                              storages: freezer.storages)
     }
 }
 
@@ -27,4 +28,6 @@ public struct PickleDocument: Sendable, Equatable {
     public let startOffset: Int
     /// Just past the STOP opcode.
     public let endOffset: Int
+    /// Every distinct torch storage named by a `("storage", …)` persistent id, in first-seen order.
+    public let storages: [TorchStorageRef]
 }

@@ -54,9 +54,9 @@ public enum TorchDType: String, Sendable, CaseIterable, Hashable {
 }
 
 /// A storage named by a persistent id: `("storage", <storage class>, key, location, numel[, view])`.
-public struct TorchStorageRef: Sendable, Equatable {
+public struct TorchStorageRef: Sendable, Hashable {
     /// A legacy-format storage that is a window on another storage.
-    public struct View: Sendable, Equatable {
+    public struct View: Sendable, Hashable {
         public let key: String
         /// In elements of the root storage.
         public let offset: Int
