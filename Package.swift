@@ -58,6 +58,8 @@ let package = Package(
         .target(name: "Verification", dependencies: ["QA", "Inference", "Conversion", "NativeFormat"]),
         // Benchmark driver for Inference (Tools/bench_inference.sh).
         .executableTarget(name: "InferenceBench", dependencies: ["Inference", "Safetensors", "Tensors", "CBLAS"]),
+        // Benchmark driver for the conversion, quantization and checksum kernels (Tools/bench_kernels.sh).
+        .executableTarget(name: "KernelBench", dependencies: ["Tensors", "Quantization", "NativeFormat", "Codec", "CKernels"]),
         // The thin `decant` command.
         .executableTarget(name: "DecantCLI", dependencies: [
             "Bytes", "Codec", "Containers", "Pickle", "Tensors", "Safetensors", "Checkpoint", "Megatron", "Quantization",
