@@ -1,12 +1,17 @@
 import CBLAS
 import CKernels
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// What OpenBLAS runs with, and the thread count the forward pass uses.
 ///
 /// OpenBLAS picks its kernel family once, in its library constructor, from `OPENBLAS_CORETYPE` or CPU
 /// detection; setting the variable from inside the process is too late (verified with 0.3.21). So Decant
-/// cannot switch kernels itself: it reports the choice and, when AVX-512 sits unused, which value to launch
-/// with. Measured on AMD EPYC Zen 5 (BENCHMARKS.md): Haswell kernels reach ~128 GFLOP/s per core, SkylakeX ~230.
+/// cannot switch kernels in place: it reports the choice, and an executable may relaunch itself with better
+/// kernels when the user left the variable unset. Measured on AMD EPYC Zen 5 (BENCHMARKS.md): Haswell kernels
+/// reach ~123 GFLOP/s per core, SkylakeX ~224; Debian's 0.3.21 autodetects Cooperlake (AVX-512) there, but picks
+/// slow kernels on some Sapphire Rapids VMs.
 public enum BLASRuntime {
     /// The kernel family OpenBLAS selected, e.g. "Haswell", "SkylakeX", "Cooperlake".
     public static var coreName: String { String(cString: openblas_get_corename()) }
@@ -24,5 +29,17 @@ public enum BLASRuntime {
         let avx512Cores: Set<String> = ["skylakex", "cooperlake", "sapphirerapids"]
         guard decant_cpu_has_avx512f() != 0, !avx512Cores.contains(coreName.lowercased()) else { return nil }
         return "SkylakeX"
+    }
+
+    /// Replaces the process with itself under `OPENBLAS_CORETYPE=<fasterCoreType>` when the variable is unset and
+    /// OpenBLAS's detection left AVX-512 unused; an explicit user setting is always respected. Returns when no
+    /// relaunch is needed or `execv` failed. Call first thing in `main`, before any thread starts.
+    public static func relaunchWithFasterKernelsIfUnset() {
+        #if os(Linux)
+        guard getenv("OPENBLAS_CORETYPE") == nil, let core = fasterCoreType else { return }
+        setenv("OPENBLAS_CORETYPE", core, 1)
+        execv("/proc/self/exe", CommandLine.unsafeArgv)
+        unsetenv("OPENBLAS_CORETYPE")
+        #endif
     }
 }

@@ -40,13 +40,13 @@ public final class BertQAModel: @unchecked Sendable {
         guard batch.rows > 0 else { return [] }
         Self.forwardLock.lock()
         defer { Self.forwardLock.unlock() }
-        let workspace = Workspace(config: config, batch: batch)
+        let workers = BLASRuntime.threads
+        let workspace = Workspace(config: config, batch: batch, workers: workers)
         defer { workspace.deallocate() }
-        return forward(batch, workspace)
+        return forward(batch, workspace, workers: workers)
     }
 
-    private func forward(_ batch: TokenBatch, _ ws: Workspace) -> [(start: [Float], end: [Float])] {
-        let workers = BLASRuntime.threads
+    private func forward(_ batch: TokenBatch, _ ws: Workspace, workers: Int) -> [(start: [Float], end: [Float])] {
         embed(batch, into: ws.residual)
         for layer in weights.layers {
             layerNorm(ws.residual, into: ws.normed, rows: batch.rows, layer.attentionNorm, workers: workers)

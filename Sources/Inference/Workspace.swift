@@ -11,11 +11,11 @@ final class Workspace: @unchecked Sendable {
     let scoresPerWorker: Int
     private let allocations: [UnsafeMutablePointer<Float>]
 
-    init(config: BertConfig, batch: TokenBatch) {
+    init(config: BertConfig, batch: TokenBatch, workers: Int) {
         let rows = batch.rows, h = config.hidden
         scoresPerWorker = batch.longest * batch.longest
         let sizes = [rows * h, rows * h, rows * 3 * h, rows * h, rows * config.ffn, rows * 2,
-                     scoresPerWorker * max(1, BLASRuntime.threads)]
+                     scoresPerWorker * max(1, workers)]
         allocations = sizes.map { count in
             let raw = UnsafeMutableRawPointer.allocate(byteCount: count * MemoryLayout<Float>.stride, alignment: 64)
             return raw.initializeMemory(as: Float.self, repeating: 0, count: count)

@@ -90,6 +90,7 @@ func run(_ arguments: [String]) throws {
     }
 }
 
+BLASRuntime.relaunchWithFasterKernelsIfUnset()
 let arguments = Array(CommandLine.arguments.dropFirst())
 switch arguments.first {
 case "sgemm": sgemm(Array(arguments.dropFirst()))
