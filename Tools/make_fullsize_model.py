@@ -5,7 +5,7 @@ fixtures in Tests/Fixtures/nemo/ (and like NeMo 1.0-1.4 itself), for benchmarks 
 Model: NeMo 1.0 naming (`bert_model.language_model.transformer.layers.{i}.attention.query_key_value.*`, see
 nemo-megatron.md §2.2), 24 layers, hidden 1024, 16 heads, FFN 4096, word embeddings padded to 30592 rows for the
 30522-token bert-large-uncased vocab, 512 positions, 2 token types, QA head Linear(1024 -> 2). 295 tensors,
-334,694,402 parameters, about 1.34 GB.
+334,166,018 parameters; the plain-tar .nemo is 1,337,610,240 bytes.
 
 Archive, as `ModelPT._make_nemo_file_from_folder` writes it (`tar.add(folder, arcname=".")`): the directory
 entry `.`, then `./<uuid>_tokenizer.vocab_file`, `./<uuid>_tokenizer_vocab_dict`,
