@@ -58,6 +58,8 @@ let package = Package(
         .target(name: "Verification", dependencies: ["QA", "Inference", "Conversion", "NativeFormat"]),
         // Benchmark driver for Inference (Tools/bench_inference.sh).
         .executableTarget(name: "InferenceBench", dependencies: ["Inference", "Safetensors", "Tensors", "CBLAS"]),
+        // Benchmark driver for opening model files (Tools/bench_open_source.sh).
+        .executableTarget(name: "SourceBench", dependencies: ["Checkpoint", "Megatron", "Containers", "Codec", "Tensors", "Bytes"]),
         // Benchmark driver for the conversion, quantization and checksum kernels (Tools/bench_kernels.sh).
         .executableTarget(name: "KernelBench", dependencies: ["Tensors", "Quantization", "NativeFormat", "Codec", "CKernels"]),
         // The thin `decant` command.
@@ -74,7 +76,7 @@ let package = Package(
         .testTarget(name: "TensorsTests", dependencies: ["Tensors"], path: "Tests/TensorsTests"),
         .testTarget(name: "SafetensorsTests", dependencies: ["Safetensors"], path: "Tests/SafetensorsTests"),
         .testTarget(name: "CheckpointTests", dependencies: ["Checkpoint"], path: "Tests/CheckpointTests"),
-        .testTarget(name: "MegatronTests", dependencies: ["Megatron"], path: "Tests/MegatronTests"),
+        .testTarget(name: "MegatronTests", dependencies: ["Megatron", "Checkpoint"], path: "Tests/MegatronTests"),
         .testTarget(name: "QuantizationTests", dependencies: ["Quantization"], path: "Tests/QuantizationTests"),
         .testTarget(name: "NativeFormatTests", dependencies: ["NativeFormat"], path: "Tests/NativeFormatTests"),
         .testTarget(name: "ConversionTests", dependencies: ["Conversion"], path: "Tests/ConversionTests"),

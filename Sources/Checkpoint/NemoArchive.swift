@@ -35,7 +35,16 @@ public struct NemoArchive: Sendable {
     public let checkpointVersionMember: String?
     public let checkpointVersion: Double?
 
-    /// Opens a `.nemo` held in `bytes` (typically a `MappedFile` view): plain tar is indexed in place, gzip is
+    /// Opens a `.nemo` file: plain tar is mapped and indexed in place; gzip is read through `read(2)` rather than
+    /// the mapping, so the compressed input does not stay resident while the weights are spooled.
+    public static func open(path: String, options: NemoOptions = NemoOptions()) throws -> NemoArchive {
+        let file = try MappedFile(path: path)
+        guard file.view.matches([0x1f, 0x8b]) else { return try open(file.view, options: options) }
+        let members = try NemoMembers(tarStream: try GunzipSource(upstream: FileSource(path: path)), options: options)
+        return try NemoArchive(members: members, container: "tar.gz", options: options)
+    }
+
+    /// Opens a `.nemo` held in `bytes` (a mapped file, a decrypted payload): plain tar is indexed in place, gzip is
     /// streamed once.
     public static func open(_ bytes: ByteView, options: NemoOptions = NemoOptions()) throws -> NemoArchive {
         if bytes.matches([0x1f, 0x8b]) {
@@ -62,6 +71,9 @@ public struct NemoArchive: Sendable {
 
         func text(_ path: String) throws -> String {
             let bytes = try members.bytes(of: path, limit: options.memberLimit)
+            guard bytes.count <= options.memberLimit else {
+                throw NemoError.memberTooLarge(member: path, size: bytes.count, limit: options.memberLimit)
+            }
             guard let text = String(validating: bytes.buffer, as: UTF8.self) else { throw NemoError.notUTF8(member: path) }
             return text
         }

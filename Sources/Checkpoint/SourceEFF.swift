@@ -5,7 +5,8 @@ import Containers
 /// Reads the artifacts of an EFF archive (a TAO `.tlt`) into NeMo members: the decrypted weights are spooled to
 /// an unlinked temporary file while their SHA-256 is checked, the small clear artifacts are read into memory.
 extension NemoArchive {
-    static func open(eff: EFFArchive, key: String?, options: NemoOptions) throws -> NemoArchive {
+    /// Opens the NeMo content of an EFF archive; `key` is required when any artifact is encrypted.
+    public static func open(eff: EFFArchive, key: String?, options: NemoOptions = NemoOptions()) throws -> NemoArchive {
         let loadKey = try key.map { passphrase throws(CodecError) in try LoadKey(passphrase) }
         var paths: [String] = []
         var data: [String: ByteView] = [:]

@@ -8,6 +8,8 @@ public enum SourceError: DecantError, Equatable {
     case unrecognisedTar(path: String, members: [String])
     /// A TAO payload that decrypted to a format that holds no PyTorch weights (a TF1 HDF5 model).
     case unsupportedPayload(path: String, format: String)
+    /// An archive's weights member that is intact (clear, or its SHA-256 matched) but not a torch checkpoint.
+    case weightsNotATorchCheckpoint(path: String, member: String, firstBytes: String)
 
     public var description: String {
         switch self {
@@ -18,6 +20,8 @@ public enum SourceError: DecantError, Equatable {
             return "\(path): a tar with neither model_weights.ckpt, manifest.yaml nor torch members (found \(members.prefix(5).joined(separator: ", ")))"
         case let .unsupportedPayload(path, format):
             return "\(path): the decrypted payload is \(format), which holds no PyTorch weights"
+        case let .weightsNotATorchCheckpoint(path, member, firstBytes):
+            return "\(path): expected \(member) to be a torch checkpoint (zip, legacy or tar), found bytes \(firstBytes)"
         }
     }
 }

@@ -27,9 +27,7 @@ enum SourceKind: Equatable {
             return try classifyTar(path: path, gzip: false) { files.next() }
         }
         // zip (torch ≥ 1.6) or the legacy stream's pickled magic number.
-        if view.matches([0x50, 0x4b, 0x03, 0x04]) || view.matches([0x80, 0x02, 0x8a, 0x0a, 0x6c, 0xfc, 0x9c, 0x46]) {
-            return .torch
-        }
+        if TorchCheckpoint.sniff(view) != nil { return .torch }
         if isSafetensors(view) { return .safetensors }
         return .unknown
     }

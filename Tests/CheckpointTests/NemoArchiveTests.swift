@@ -134,6 +134,14 @@ import Testing
         }
     }
 
+    @Test func oversizedTextMemberInAPlainTar() throws {
+        let bytes = try NemoFixtures.tar([("model_config.yaml", "target: " + String(repeating: "x", count: 300) + "\n"),
+                                          ("model_weights.ckpt", "w")])
+        #expect(throws: NemoError.memberTooLarge(member: "model_config.yaml", size: 309, limit: 100)) {
+            try NemoArchive.open(bytes, options: NemoOptions(memberLimit: 100))
+        }
+    }
+
     @Test func oversizedSmallMemberInAStream() throws {
         let bytes = try NemoFixtures.tar([("model_config.yaml", "target: " + String(repeating: "x", count: 300) + "\n"),
                                           ("model_weights.ckpt", "w")], gzip: true)
