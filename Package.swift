@@ -51,11 +51,13 @@ let package = Package(
         // Source checkpoint → canonical tensors → quantized native / safetensors / HF directory.
         .target(name: "Conversion", dependencies: ["Megatron", "Quantization", "NativeFormat", "Checkpoint", "Safetensors"]),
         // CPU inference for Megatron-BERT QA over BLAS.
-        .target(name: "Inference", dependencies: ["Quantization", "Tensors", "Bytes", "CBLAS", "CKernels"]),
+        .target(name: "Inference", dependencies: ["Quantization", "Tensors", "Bytes", "CBLAS", "CKernels", "NativeFormat",
+                                                  "Checkpoint", "Megatron"]),
         // WordPiece tokenizer, SQuAD windows, span decoding, EM/F1 (model-agnostic: it sees logits only).
         .target(name: "QA", dependencies: ["Bytes"]),
         // Candidate vs reference comparison with tolerances.
-        .target(name: "Verification", dependencies: ["QA", "Inference", "Conversion", "NativeFormat"]),
+        .target(name: "Verification", dependencies: ["QA", "Inference", "Conversion", "NativeFormat", "Checkpoint", "Megatron",
+                                                     "Quantization", "Safetensors", "Tensors", "Bytes"]),
         // Benchmark driver for Inference (Tools/bench_inference.sh).
         .executableTarget(name: "InferenceBench", dependencies: ["Inference", "Safetensors", "Tensors", "CBLAS"]),
         // Benchmark driver for opening model files (Tools/bench_open_source.sh).
@@ -82,7 +84,9 @@ let package = Package(
         .testTarget(name: "ConversionTests", dependencies: ["Conversion"], path: "Tests/ConversionTests"),
         .testTarget(name: "InferenceTests", dependencies: ["Inference", "Safetensors", "Tensors", "Bytes", "CKernels", "Quantization"], path: "Tests/InferenceTests"),
         .testTarget(name: "QATests", dependencies: ["QA"], path: "Tests/QATests"),
-        .testTarget(name: "VerificationTests", dependencies: ["Verification"], path: "Tests/VerificationTests"),
+        .testTarget(name: "VerificationTests", dependencies: ["Verification", "Inference", "QA", "NativeFormat", "Quantization",
+                                                              "Safetensors", "Tensors", "Bytes"],
+                    path: "Tests/VerificationTests"),
         .testTarget(name: "CLITests", dependencies: ["Bytes", "Containers"], path: "Tests/CLITests"),
     ]
 )

@@ -1,0 +1,137 @@
+import Bytes
+import Inference
+import QA
+import Safetensors
+
+/// Reads the megatron-bert-qa metadata of a .decant file (formats/native.md): the engine configuration, the
+/// tokenizer vocabulary and the SQuAD settings, each checked for type and range.
+struct NativeQAMetadata {
+    let config: BertConfig
+    let vocabulary: Vocabulary
+    let settings: SquadSettings
+
+    static let format = "megatron-bert-qa"
+
+    init(_ metadata: [String: JSONValue], path: String) throws {
+        let fields = Fields(path: path)
+        let format = metadata["format"] ?? metadata["family"]
+        guard format?.stringValue == Self.format else {
+            let found = format.map { "format \($0.stringValue.map { "\"\($0)\"" } ?? $0.kindDescription)" }
+                ?? "no \"format\" key (keys: \(metadata.keys.sorted().joined(separator: ", ")))"
+            throw VerificationError.notAQAModel(path: path, found: found)
+        }
+        let model = try fields.object(metadata, "model")
+        let activation: GELUVariant
+        switch try fields.string(model, "hidden_act", in: "model") {
+        case "gelu", "erf": activation = .erf
+        case "gelu_megatron_erf", "megatron-erf": activation = .megatronErf
+        case "gelu_pytorch_tanh", "gelu_new", "gelu_tanh", "tanh": activation = .tanh
+        case let other:
+            throw VerificationError.invalidMetadata(path: path, key: "model.hidden_act",
+                                                    expected: "gelu, gelu_megatron_erf or gelu_pytorch_tanh", found: "\"\(other)\"")
+        }
+        config = BertConfig(
+            layers: try fields.int(model, "num_hidden_layers", in: "model"),
+            hidden: try fields.int(model, "hidden_size", in: "model"),
+            heads: try fields.int(model, "num_attention_heads", in: "model"),
+            ffn: try fields.int(model, "intermediate_size", in: "model"),
+            vocab: try fields.int(model, "vocab_size", in: "model"),
+            positions: try fields.int(model, "max_position_embeddings", in: "model"),
+            tokenTypes: try fields.int(model, "type_vocab_size", in: "model"),
+            layerNormEps: Float(try fields.double(model, "layer_norm_eps", in: "model")),
+            activation: activation)
+        try config.validate()
+
+        let tokenizer = try fields.object(metadata, "tokenizer")
+        guard let tokens = tokenizer["vocab"]?.arrayValue else {
+            throw VerificationError.invalidMetadata(path: path, key: "tokenizer.vocab", expected: "an array of strings",
+                                                    found: tokenizer["vocab"]?.kindDescription ?? "nothing")
+        }
+        var lines: [String] = []
+        lines.reserveCapacity(tokens.count)
+        for (index, token) in tokens.enumerated() {
+            guard let text = token.stringValue, !text.contains(where: \.isNewline) else {
+                throw VerificationError.invalidMetadata(path: path, key: "tokenizer.vocab[\(index)]",
+                                                        expected: "a string without line breaks", found: token.kindDescription)
+            }
+            lines.append(text)
+        }
+        vocabulary = try Vocabulary(bytes: ByteView(copying: Array(lines.joined(separator: "\n").utf8)),
+                                    source: path + " tokenizer.vocab")
+
+        let qa = try fields.object(metadata, "qa")
+        var settings = SquadSettings()
+        settings.maxSeqLength = try fields.int(qa, "max_seq_length", in: "qa", default: settings.maxSeqLength)
+        settings.docStride = try fields.int(qa, "doc_stride", in: "qa", default: settings.docStride)
+        settings.maxQueryLength = try fields.int(qa, "max_query_length", in: "qa", default: settings.maxQueryLength)
+        settings.maxAnswerLength = try fields.int(qa, "max_answer_length", in: "qa", default: settings.maxAnswerLength)
+        settings.nBestSize = try fields.int(qa, "n_best_size", in: "qa", default: settings.nBestSize)
+        settings.nullScoreDiffThreshold = try fields.double(qa, "null_score_diff_threshold", in: "qa",
+                                                            default: settings.nullScoreDiffThreshold)
+        settings.doLowerCase = try fields.bool(qa, "do_lower_case", in: "qa",
+                                               default: tokenizer["do_lower_case"]?.boolValue ?? settings.doLowerCase)
+        settings.version2WithNegative = try fields.bool(qa, "version_2_with_negative", in: "qa",
+                                                        default: settings.version2WithNegative)
+        self.settings = settings
+    }
+
+    /// Typed access to metadata members with one-line errors naming the key.
+    private struct Fields {
+        let path: String
+
+        func object(_ parent: [String: JSONValue], _ key: String) throws -> [String: JSONValue] {
+            guard let value = parent[key]?.objectValue else {
+                throw VerificationError.invalidMetadata(path: path, key: key, expected: "an object",
+                                                        found: parent[key]?.kindDescription ?? "nothing")
+            }
+            return value
+        }
+
+        func string(_ parent: [String: JSONValue], _ key: String, in scope: String) throws -> String {
+            guard let value = parent[key]?.stringValue else {
+                throw VerificationError.invalidMetadata(path: path, key: scope + "." + key, expected: "a string",
+                                                        found: parent[key]?.kindDescription ?? "nothing")
+            }
+            return value
+        }
+
+        func int(_ parent: [String: JSONValue], _ key: String, in scope: String, default fallback: Int? = nil) throws -> Int {
+            guard let value = parent[key], value != .null else {
+                guard let fallback else {
+                    throw VerificationError.invalidMetadata(path: path, key: scope + "." + key, expected: "an integer",
+                                                            found: "nothing")
+                }
+                return fallback
+            }
+            guard let number = value.intValue else {
+                throw VerificationError.invalidMetadata(path: path, key: scope + "." + key, expected: "an integer",
+                                                        found: value.kindDescription)
+            }
+            return number
+        }
+
+        func double(_ parent: [String: JSONValue], _ key: String, in scope: String, default fallback: Double? = nil) throws -> Double {
+            guard let value = parent[key], value != .null else {
+                guard let fallback else {
+                    throw VerificationError.invalidMetadata(path: path, key: scope + "." + key, expected: "a number",
+                                                            found: "nothing")
+                }
+                return fallback
+            }
+            guard let number = value.doubleValue, number.isFinite else {
+                throw VerificationError.invalidMetadata(path: path, key: scope + "." + key, expected: "a finite number",
+                                                        found: value.kindDescription)
+            }
+            return number
+        }
+
+        func bool(_ parent: [String: JSONValue], _ key: String, in scope: String, default fallback: Bool) throws -> Bool {
+            guard let value = parent[key], value != .null else { return fallback }
+            guard let flag = value.boolValue else {
+                throw VerificationError.invalidMetadata(path: path, key: scope + "." + key, expected: "a boolean",
+                                                        found: value.kindDescription)
+            }
+            return flag
+        }
+    }
+}

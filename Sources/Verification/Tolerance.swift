@@ -1,0 +1,74 @@
+import Foundation
+import Quantization
+
+/// The limits a candidate's logits must stay within, per output (start and end), to pass verification.
+///
+/// The defaults per storage type come from measurements on the tiny fixtures and a full-size random model
+/// (formats/verify.md has the numbers and the reasoning): each limit sits a few times above the worst value
+/// measured, so honest conversions pass with margin and a damaged or mis-mapped tensor does not.
+public struct Tolerance: Sendable, Equatable, Codable {
+    public var maxAbsError: Double
+    public var maxRelativeL2Error: Double
+    public var minCosineSimilarity: Double
+    /// Fraction of windows whose best start (end) position must agree.
+    public var minArgmaxAgreement: Double
+    /// Fraction of questions whose decoded answer must agree (text and no-answer decision).
+    public var minAnswerAgreement: Double
+
+    public init(maxAbsError: Double, maxRelativeL2Error: Double, minCosineSimilarity: Double,
+                minArgmaxAgreement: Double, minAnswerAgreement: Double) {
+        self.maxAbsError = maxAbsError
+        self.maxRelativeL2Error = maxRelativeL2Error
+        self.minCosineSimilarity = minCosineSimilarity
+        self.minArgmaxAgreement = minArgmaxAgreement
+        self.minAnswerAgreement = minAnswerAgreement
+    }
+
+    public static func defaults(for storage: StorageType) -> Tolerance {
+        switch storage {
+        case .f32: return Tolerance(maxAbsError: 1e-4, maxRelativeL2Error: 1e-5, minCosineSimilarity: 0.999_999_9,
+                                    minArgmaxAgreement: 1, minAnswerAgreement: 1)
+        case .f16: return Tolerance(maxAbsError: 1e-2, maxRelativeL2Error: 2e-3, minCosineSimilarity: 0.999_99,
+                                    minArgmaxAgreement: 0.9, minAnswerAgreement: 0.9)
+        case .bf16: return Tolerance(maxAbsError: 8e-2, maxRelativeL2Error: 1.5e-2, minCosineSimilarity: 0.9995,
+                                     minArgmaxAgreement: 0.8, minAnswerAgreement: 0.8)
+        case .q8: return Tolerance(maxAbsError: 5e-2, maxRelativeL2Error: 1e-2, minCosineSimilarity: 0.9995,
+                                   minArgmaxAgreement: 0.8, minAnswerAgreement: 0.8)
+        case .q4: return Tolerance(maxAbsError: 0.6, maxRelativeL2Error: 0.12, minCosineSimilarity: 0.99,
+                                   minArgmaxAgreement: 0.5, minAnswerAgreement: 0.5)
+        }
+    }
+
+    /// Why `comparison` fails these limits, one phrase per broken limit; empty when it passes.
+    func violations(_ comparison: LogitComparison, output: String) -> [String] {
+        var found: [String] = []
+        if comparison.nonFinite > 0 { found.append("\(output): \(comparison.nonFinite) non-finite logits") }
+        if comparison.maxAbsError > maxAbsError {
+            found.append("\(output) max abs error \(format(comparison.maxAbsError)) > \(format(maxAbsError))")
+        }
+        if comparison.relativeL2Error > maxRelativeL2Error {
+            found.append("\(output) relative L2 error \(format(comparison.relativeL2Error)) > \(format(maxRelativeL2Error))")
+        }
+        if comparison.cosineSimilarity < minCosineSimilarity {
+            found.append("\(output) cosine similarity \(format(comparison.cosineSimilarity)) < \(format(minCosineSimilarity))")
+        }
+        if comparison.argmaxAgreement < minArgmaxAgreement {
+            found.append("\(output) argmax agreement \(format(comparison.argmaxAgreement)) < \(format(minArgmaxAgreement))")
+        }
+        return found
+    }
+}
+
+/// Compact numbers for reports: 4 significant digits.
+func format(_ value: Double) -> String {
+    if value == 0 { return "0" }
+    if value.isNaN { return "nan" }
+    if value.isInfinite { return value > 0 ? "inf" : "-inf" }
+    let magnitude = abs(value)
+    if magnitude >= 1e-3, magnitude < 1e5 {
+        var text = String(format: "%.4g", value)
+        if text.contains("e") { text = String(format: "%.4f", value) }
+        return text
+    }
+    return String(format: "%.3e", value)
+}

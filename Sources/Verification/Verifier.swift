@@ -1,0 +1,106 @@
+import Inference
+import QA
+import Quantization
+
+/// Runs a candidate model and a reference (another model, or golden logits) on the same inputs and compares them.
+public enum Verifier {
+    /// Both models see exactly the same windows (the candidate's tokenizer and settings); logits are compared
+    /// at unmasked positions and each question's decoded answer is compared too.
+    public static func compare(candidate: QAModel, reference: QAModel, inputs: [VerificationInput],
+                               processor: SquadProcessor, tolerance: Tolerance,
+                               progress: (Int, Int) -> Void = { _, _ in }) throws -> VerificationReport {
+        var start = LogitComparison(), end = LogitComparison()
+        var answers = AnswerAgreement()
+        for (index, input) in inputs.enumerated() {
+            let example = try processor.makeExample(question: input.question, context: input.context)
+            let candidateLogits = try candidate.logits(for: example.features)
+            let referenceLogits = try reference.logits(for: example.features)
+            for (feature, (c, r)) in zip(example.features, zip(candidateLogits, referenceLogits)) {
+                start.add(candidate: c.start, reference: r.start, mask: feature.attentionMask)
+                end.add(candidate: c.end, reference: r.end, mask: feature.attentionMask)
+            }
+            answers.add(id: input.id, candidate: try processor.predict(example, logits: candidateLogits),
+                        reference: try processor.predict(example, logits: referenceLogits))
+            progress(index + 1, inputs.count)
+        }
+        return VerificationReport(candidate: candidate.summary, reference: reference.summary,
+                                  storage: candidate.storage, tolerance: tolerance, start: start, end: end,
+                                  answers: answers)
+    }
+
+    /// The candidate runs each golden case's exact inputs. Answers are compared for cases that carry their
+    /// question and context, when the candidate's own preprocessing reproduces the case's windows exactly.
+    public static func compare(candidate: QAModel, golden: GoldenFile, processor: SquadProcessor?,
+                               tolerance: Tolerance) throws -> VerificationReport {
+        try golden.validate(against: candidate.config)
+        var start = LogitComparison(), end = LogitComparison()
+        var candidateLogits: [SpanLogits] = []
+        for batchStart in stride(from: 0, to: golden.cases.count, by: QAModel.windowsPerBatch) {
+            let batch = golden.cases[batchStart..<min(golden.cases.count, batchStart + QAModel.windowsPerBatch)]
+            let rows = try candidate.engine.logits(inputIds: batch.map(\.inputIds), tokenTypeIds: batch.map(\.tokenTypeIds),
+                                                   attentionMask: batch.map(\.attentionMask))
+            candidateLogits += rows.map { SpanLogits(start: $0.start, end: $0.end) }
+        }
+        for (item, logits) in zip(golden.cases, candidateLogits) {
+            start.add(candidate: logits.start, reference: item.startLogits, mask: item.attentionMask)
+            end.add(candidate: logits.end, reference: item.endLogits, mask: item.attentionMask)
+        }
+        var answers: AnswerAgreement?
+        if let processor {
+            answers = try goldenAnswers(golden, candidateLogits: candidateLogits, processor: processor)
+        }
+        return VerificationReport(candidate: candidate.summary, reference: "golden logits \(golden.path) (\(golden.cases.count) cases)",
+                                  storage: candidate.storage, tolerance: tolerance, start: start, end: end,
+                                  answers: answers)
+    }
+
+    /// Groups consecutive cases with the same question and context into one example and decodes both sides.
+    private static func goldenAnswers(_ golden: GoldenFile, candidateLogits: [SpanLogits],
+                                      processor: SquadProcessor) throws -> AnswerAgreement? {
+        var agreement = AnswerAgreement()
+        var index = 0
+        while index < golden.cases.count {
+            let first = golden.cases[index]
+            guard let question = first.question, let context = first.context else { index += 1; continue }
+            var next = index + 1
+            while next < golden.cases.count, golden.cases[next].question == question, golden.cases[next].context == context {
+                next += 1
+            }
+            defer { index = next }
+            guard let example = try? processor.makeExample(question: question, context: context),
+                  example.features.count == next - index,
+                  zip(example.features, golden.cases[index..<next]).allSatisfy({ $0.inputIDs == $1.inputIds }) else { continue }
+            let reference = golden.cases[index..<next].map { SpanLogits(start: $0.startLogits, end: $0.endLogits) }
+            agreement.add(id: "case \(index)", candidate: try processor.predict(example, logits: Array(candidateLogits[index..<next])),
+                          reference: try processor.predict(example, logits: reference))
+        }
+        return agreement.total > 0 ? agreement : nil
+    }
+}
+
+/// How many questions got the same answer from both sides (same text and same no-answer decision).
+public struct AnswerAgreement: Sendable, Equatable {
+    public struct Disagreement: Sendable, Equatable {
+        public let id: String
+        public let candidate: String
+        public let reference: String
+    }
+
+    public private(set) var total = 0
+    public private(set) var matches = 0
+    public private(set) var disagreements: [Disagreement] = []
+
+    public init() {}
+
+    mutating func add(id: String, candidate: QAPrediction, reference: QAPrediction) {
+        total += 1
+        if candidate.text == reference.text, candidate.isNoAnswer == reference.isNoAnswer {
+            matches += 1
+        } else {
+            disagreements.append(Disagreement(id: id, candidate: candidate.isNoAnswer ? "(no answer)" : candidate.text,
+                                              reference: reference.isNoAnswer ? "(no answer)" : reference.text))
+        }
+    }
+
+    public var rate: Double { total > 0 ? Double(matches) / Double(total) : 1 }
+}
