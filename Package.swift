@@ -11,7 +11,7 @@ let package = Package(
     products: [
         .library(name: "DecantKit", targets: [
             "Bytes", "Codec", "Containers", "Pickle", "Tensors", "Safetensors", "Checkpoint", "Megatron", "Quantization",
-            "NativeFormat", "Conversion", "Inference", "QA", "Verification",
+            "NativeFormat", "Conversion", "Inference", "QA", "Verification", "Inspection",
         ]),
         .executable(name: "decant", targets: ["DecantCLI"]),
     ],
@@ -50,6 +50,9 @@ let package = Package(
         .target(name: "NativeFormat", dependencies: ["Quantization", "Safetensors", "Tensors", "CKernels", "Bytes"]),
         // Source checkpoint → canonical tensors → quantized native / safetensors / HF directory.
         .target(name: "Conversion", dependencies: ["Megatron", "Quantization", "NativeFormat", "Checkpoint", "Safetensors"]),
+        // `decant inspect`: layers, metadata, architecture and streaming tensor statistics of any checkpoint file.
+        .target(name: "Inspection", dependencies: ["Checkpoint", "Megatron", "NativeFormat", "Containers", "Pickle",
+                                                   "Safetensors", "Tensors", "CKernels", "Bytes"]),
         // CPU inference for Megatron-BERT QA over BLAS.
         .target(name: "Inference", dependencies: ["Quantization", "Tensors", "Bytes", "CBLAS", "CKernels", "NativeFormat",
                                                   "Checkpoint", "Megatron"]),
@@ -67,7 +70,7 @@ let package = Package(
         // The thin `decant` command.
         .executableTarget(name: "DecantCLI", dependencies: [
             "Bytes", "Codec", "Containers", "Pickle", "Tensors", "Safetensors", "Checkpoint", "Megatron", "Quantization",
-            "NativeFormat", "Conversion", "Inference", "QA", "Verification",
+            "NativeFormat", "Conversion", "Inference", "QA", "Verification", "Inspection",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
@@ -87,6 +90,8 @@ let package = Package(
         .testTarget(name: "VerificationTests", dependencies: ["Verification", "Inference", "QA", "NativeFormat", "Quantization",
                                                               "Safetensors", "Tensors", "Bytes"],
                     path: "Tests/VerificationTests"),
+        .testTarget(name: "InspectionTests", dependencies: ["Inspection", "Checkpoint", "CKernels", "Tensors", "Bytes"],
+                    path: "Tests/InspectionTests"),
         .testTarget(name: "CLITests", dependencies: ["Bytes", "Containers"], path: "Tests/CLITests"),
     ]
 )

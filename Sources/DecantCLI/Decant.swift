@@ -8,6 +8,6 @@ struct Decant: ParsableCommand {
         abstract: "Take checkpoints out of locked or unsafe containers into a fast, memory-mappable format.",
         version: "0.1.0",
         subcommands: [DecryptCommand.self, EncryptCommand.self, CheckCommand.self,
-                      AskCommand.self, VerifyCommand.self, EvalCommand.self]
+                      AskCommand.self, VerifyCommand.self, EvalCommand.self, InspectCommand.self]
     )
 }

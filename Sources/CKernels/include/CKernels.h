@@ -87,4 +87,32 @@ void decant_add_bias(float *x, size_t rows, size_t cols, const float *bias);
 /// Softmax of each row of `cols` floats after adding `key_bias` (cols floats, NULL for none); rows are `ld` apart.
 void decant_softmax_rows(float *x, size_t rows, size_t cols, size_t ld, const float *key_bias, int isa);
 
+
+// MARK: - Tensor statistics (engineer G; stats_moments.c)
+// Streaming moments for `decant inspect --stats`. Start with decant_stats_reset, feed any number of chunks (the
+// totals are those of the concatenation), merge partial totals with decant_stats_merge. `path` as above; the
+// paths agree to f64 rounding (they sum in different orders), not bit for bit.
+
+/// Running totals over the finite values, with NaN and ±inf counted apart.
+typedef struct {
+    /// Finite values seen.
+    uint64_t count;
+    uint64_t nan;
+    uint64_t positive_infinity;
+    uint64_t negative_infinity;
+    /// Over finite values; +inf and −inf while count is 0.
+    double min;
+    double max;
+    double mean;
+    /// Σ (x − mean)² over finite values: variance = m2 / count.
+    double m2;
+} decant_stats;
+void decant_stats_reset(decant_stats *stats);
+void decant_stats_merge(decant_stats *into, const decant_stats *other);
+void decant_stats_f32(const float *x, size_t n, decant_stats *stats, int path);
+/// IEEE binary16 values (2 bytes each, any alignment).
+void decant_stats_f16(const void *x, size_t n, decant_stats *stats, int path);
+/// bfloat16 values (2 bytes each, any alignment).
+void decant_stats_bf16(const void *x, size_t n, decant_stats *stats, int path);
+
 #endif
