@@ -119,10 +119,18 @@ extension MegatronArchitecture {
         return last + 1
     }
 
-    /// Megatron's own precedence: bias-GELU fusion (tanh), else openai_gelu (tanh), else onnx_safe (erf with
-    /// 1.41421), else torch's exact erf. Unset flags take the naming generation's defaults.
+    /// Settings the archive states explicitly come first, in Megatron's own precedence: bias-GELU fusion
+    /// (tanh), else openai_gelu (tanh), else onnx_safe (erf with 1.41421). Only when the archive states none
+    /// of them do the naming generation's framework defaults decide, in the same precedence.
+    ///
+    /// Why explicit-before-default: a NeMo ≥ 1.10 archive whose encoder config says `onnx_safe: true` and
+    /// never mentions fusion was built from a config that asked for Megatron's erf GELU; the framework's
+    /// fusion default is a guess about the training run, the file's own setting is evidence.
     static func decideActivation(naming: MegatronNaming, hints: MegatronHints) -> (MegatronActivation, String) {
         if let given = hints.activation { return (given.value, "given (\(given.source))") }
+        if let fusion = hints.biasGeluFusion, fusion.value { return (.geluTanh, "bias_gelu_fusion true (\(fusion.source))") }
+        if let openai = hints.openaiGelu, openai.value { return (.geluTanh, "openai_gelu true (\(openai.source))") }
+        if let onnxSafe = hints.onnxSafe, onnxSafe.value { return (.geluMegatronErf, "onnx_safe true (\(onnxSafe.source))") }
         let defaults: (fusion: Sourced<Bool>, onnxSafe: Sourced<Bool>)
         switch naming {
         case .nemo1_0:
@@ -135,7 +143,6 @@ extension MegatronArchitecture {
         }
         let fusion = hints.biasGeluFusion ?? defaults.fusion
         if fusion.value { return (.geluTanh, "bias_gelu_fusion true (\(fusion.source))") }
-        if let openai = hints.openaiGelu, openai.value { return (.geluTanh, "openai_gelu true (\(openai.source))") }
         let onnxSafe = hints.onnxSafe ?? defaults.onnxSafe
         if onnxSafe.value { return (.geluMegatronErf, "onnx_safe true (\(onnxSafe.source))") }
         return (.geluErf, "bias_gelu_fusion (\(fusion.source)), openai_gelu and onnx_safe (\(onnxSafe.source)) false")

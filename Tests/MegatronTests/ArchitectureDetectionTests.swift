@@ -98,6 +98,21 @@ import Testing
         }
     }
 
+    @Test func explicitArchiveSettingsBeatFrameworkDefaults() throws {
+        let model = SyntheticMegatron.nemo1_10()
+        var hints = model.hints
+        hints.megatronLegacy = Sourced(false, source: "yaml")
+        var a = try MegatronArchitecture.detect(tensors: model.tensors, hints: hints)
+        #expect(a.activation == .geluTanh)
+        #expect(a.activationRule == "bias_gelu_fusion true (NeMo ≥ 1.10 default)")
+        hints.onnxSafe = Sourced(true, source: "encoder_config.json")
+        a = try MegatronArchitecture.detect(tensors: model.tensors, hints: hints)
+        #expect(a.activation == .geluMegatronErf)
+        #expect(a.activationRule == "onnx_safe true (encoder_config.json)")
+        hints.biasGeluFusion = Sourced(true, source: "yaml")
+        #expect(try MegatronArchitecture.detect(tensors: model.tensors, hints: hints).activation == .geluTanh)
+    }
+
     @Test func activationFollowsMegatronPrecedence() throws {
         let model = SyntheticMegatron()
         var hints = model.hints
