@@ -67,6 +67,8 @@ let package = Package(
         .executableTarget(name: "SourceBench", dependencies: ["Checkpoint", "Megatron", "Containers", "Codec", "Tensors", "Bytes"]),
         // Benchmark driver for the conversion, quantization and checksum kernels (Tools/bench_kernels.sh).
         .executableTarget(name: "KernelBench", dependencies: ["Tensors", "Quantization", "NativeFormat", "Codec", "CKernels"]),
+        // Benchmark driver for the torch checkpoint and pickle readers (Tools/bench_torch.sh).
+        .executableTarget(name: "TorchBench", dependencies: ["Checkpoint", "Pickle", "Bytes"]),
         // The thin `decant` command.
         .executableTarget(name: "DecantCLI", dependencies: [
             "Bytes", "Codec", "Containers", "Pickle", "Tensors", "Safetensors", "Checkpoint", "Megatron", "Quantization",

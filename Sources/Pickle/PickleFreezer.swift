@@ -8,8 +8,11 @@ struct PickleFreezer {
     private let graph: PickleGraph
     private let options: PickleOptions
     private let resolvePersistentID: Resolver?
-    private var frozen: [Int: (value: PickleValue, size: Int)] = [:]
-    private var inProgress: Set<Int> = []
+    /// Per node: its frozen value and expanded size once done; arrays, not dictionaries, because a large
+    /// pickle has millions of nodes.
+    private var frozen: [PickleValue?]
+    private var sizes: [Int]
+    private var inProgress: [Bool]
     private var path: [String] = []
     private var tensorBytes = 0
     /// Every distinct storage a persistent id named, in first-seen order.
@@ -20,6 +23,9 @@ struct PickleFreezer {
         self.graph = graph
         self.options = options
         self.resolvePersistentID = resolvePersistentID
+        frozen = Array(repeating: nil, count: graph.nodes.count)
+        sizes = Array(repeating: 0, count: graph.nodes.count)
+        inProgress = Array(repeating: false, count: graph.nodes.count)
     }
 
     mutating func freeze(_ root: Int) throws(PickleError) -> PickleValue {
@@ -28,19 +34,19 @@ struct PickleFreezer {
 
     /// Returns the value and its expanded size (values counted once per use).
     private mutating func freeze(_ ref: Int, depth: Int) throws(PickleError) -> (value: PickleValue, size: Int) {
-        if let done = frozen[ref] { return done }
+        if let done = frozen[ref] { return (done, sizes[ref]) }
         if case let .value(value) = graph[ref] {
             if case let .global(symbol) = value, case let .dtype(dtype)? = PickleSymbols.known(symbol) {
                 return (.dtype(dtype), 1)
             }
             return (value, 1)
         }
-        if inProgress.contains(ref) { return (.cycle, 1) }
+        if inProgress[ref] { return (.cycle, 1) }
         guard depth < options.maxNestingDepth else {
             throw .limitExceeded(.nestingDepth, limit: options.maxNestingDepth, offset: graph.offsets[ref])
         }
-        inProgress.insert(ref)
-        defer { inProgress.remove(ref) }
+        inProgress[ref] = true
+        defer { inProgress[ref] = false }
 
         var size = 1
         func child(_ childRef: Int, _ component: String?) throws(PickleError) -> PickleValue {
@@ -95,7 +101,8 @@ struct PickleFreezer {
                 value = try interpret(object, offset: graph.offsets[ref])
             }
         }
-        frozen[ref] = (value, size)
+        frozen[ref] = value
+        sizes[ref] = size
         return (value, size)
     }
 

@@ -8,12 +8,19 @@ struct PicklePathGuess {
 
     init(_ graph: PickleGraph, _ stack: [Int], _ marks: [Int]) {
         var components: [String] = []
+        let markSet = Set(marks)
         for position in stack.indices {
             guard let container = graph.container(stack[position]) else { continue }
             let start = position + 1
-            let segmentEnd = marks.first { $0 > start } ?? stack.count
+            // Marks are stack heights in increasing order: binary-search the first one above `start`.
+            var low = 0, high = marks.count
+            while low < high {
+                let middle = (low + high) / 2
+                if marks[middle] > start { high = middle } else { low = middle + 1 }
+            }
+            let segmentEnd = low < marks.count ? marks[low] : stack.count
             let nestedOpen = segmentEnd < stack.count
-            if marks.contains(start) {
+            if markSet.contains(start) {
                 // A SETITEMS/APPENDS batch is open above this container.
                 let batch = stack[start..<segmentEnd]
                 if container.acceptsPairs {
@@ -24,7 +31,7 @@ struct PicklePathGuess {
                 } else if container.acceptsItems {
                     components.append(String(container.items.count + batch.count - (nestedOpen ? 1 : 0)))
                 }
-            } else if container.acceptsPairs, start < stack.count, start + 1 == stack.count || marks.contains(start + 1),
+            } else if container.acceptsPairs, start < stack.count, start + 1 == stack.count || markSet.contains(start + 1),
                       !PicklePathGuess.isInPairBatch(position, graph, stack, marks),
                       let key = PicklePathGuess.render(graph, stack[start]) {
                 // SETITEM: the key sits right above the dict and the value is being built. Inside a SETITEMS

@@ -1,0 +1,60 @@
+/// Benchmark driver for the torch checkpoint and pickle readers (Tools/bench_torch.sh): reads each file given,
+/// best of N runs, and prints one JSON line per file with the time, what was found and resident memory.
+#if canImport(Glibc)
+import Glibc
+#endif
+import Bytes
+import Checkpoint
+import Foundation
+import Pickle
+
+/// Resident memory from /proc/self/status in MiB: anonymous (heap) and file-backed (mapped) pages, and the peak.
+func memory() -> [String: Double] {
+    guard let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8) else { return [:] }
+    var out: [String: Double] = [:]
+    for line in status.split(separator: "\n") {
+        let parts = line.split(whereSeparator: { $0 == ":" || $0 == " " || $0 == "\t" })
+        if parts.count >= 2, ["VmHWM", "RssAnon", "RssFile"].contains(String(parts[0])), let kb = Double(parts[1]) {
+            out[String(parts[0]) + "_MiB"] = (kb / 1024).rounded()
+        }
+    }
+    return out
+}
+
+func seconds(_ body: () throws -> Void) rethrows -> Double {
+    var start = timespec(), end = timespec()
+    clock_gettime(CLOCK_MONOTONIC, &start)
+    try body()
+    clock_gettime(CLOCK_MONOTONIC, &end)
+    return Double(end.tv_sec - start.tv_sec) + Double(end.tv_nsec - start.tv_nsec) / 1e9
+}
+
+func emit(_ fields: [String: Any]) {
+    let data = try! JSONSerialization.data(withJSONObject: fields, options: [.sortedKeys])
+    print(String(decoding: data, as: UTF8.self))
+}
+
+let arguments = Array(CommandLine.arguments.dropFirst())
+guard arguments.count >= 2, let runs = Int(arguments[0]) else {
+    FileHandle.standardError.write("usage: TorchBench RUNS FILE... (.pkl files are read as bare pickles)\n".data(using: .utf8)!)
+    exit(2)
+}
+for path in arguments.dropFirst() {
+    let file = try MappedFile(path: path)
+    var best = Double.infinity
+    var fields: [String: Any] = ["file": (path as NSString).lastPathComponent, "bytes": file.count, "runs": runs]
+    if path.hasSuffix(".pkl") {
+        var document: PickleDocument?
+        for _ in 0..<runs { best = min(best, try seconds { document = try PickleReader.read(file.view) }) }
+        fields["pickle_MB_per_s"] = (Double(file.count) / best / 1e6 * 10).rounded() / 10
+        fields["protocol"] = document!.protocolVersion
+    } else {
+        var checkpoint: TorchCheckpoint?
+        for _ in 0..<runs { best = min(best, try seconds { checkpoint = try TorchCheckpoint.read(file.view) }) }
+        fields["layers"] = checkpoint!.layers
+        fields["tensor_bytes"] = checkpoint!.tensors.reduce(0) { $0 + $1.byteCount }
+    }
+    fields["best_ms"] = (best * 1e5).rounded() / 100
+    fields.merge(memory()) { $1 }
+    emit(fields)
+}
