@@ -49,7 +49,8 @@ let package = Package(
         // The .decant native format and safetensors: readers and streaming writers.
         .target(name: "NativeFormat", dependencies: ["Quantization", "Safetensors", "Tensors", "CKernels", "Bytes"]),
         // Source checkpoint → canonical tensors → quantized native / safetensors / HF directory.
-        .target(name: "Conversion", dependencies: ["Megatron", "Quantization", "NativeFormat", "Checkpoint", "Safetensors"]),
+        .target(name: "Conversion", dependencies: ["Megatron", "Quantization", "NativeFormat", "Checkpoint", "Safetensors",
+                                                   "Codec", "Tensors", "Bytes"]),
         // `decant inspect`: layers, metadata, architecture and streaming tensor statistics of any checkpoint file.
         .target(name: "Inspection", dependencies: ["Checkpoint", "Megatron", "NativeFormat", "Containers", "Pickle",
                                                    "Safetensors", "Tensors", "CKernels", "Bytes"]),
@@ -86,7 +87,9 @@ let package = Package(
         .testTarget(name: "MegatronTests", dependencies: ["Megatron", "Checkpoint"], path: "Tests/MegatronTests"),
         .testTarget(name: "QuantizationTests", dependencies: ["Quantization"], path: "Tests/QuantizationTests"),
         .testTarget(name: "NativeFormatTests", dependencies: ["NativeFormat"], path: "Tests/NativeFormatTests"),
-        .testTarget(name: "ConversionTests", dependencies: ["Conversion"], path: "Tests/ConversionTests"),
+        .testTarget(name: "ConversionTests", dependencies: ["Conversion", "NativeFormat", "Safetensors", "Checkpoint", "Megatron",
+                                                            "Quantization", "Tensors", "Codec", "Containers", "Bytes"],
+                    path: "Tests/ConversionTests"),
         .testTarget(name: "InferenceTests", dependencies: ["Inference", "Safetensors", "Tensors", "Bytes", "CKernels", "Quantization"], path: "Tests/InferenceTests"),
         .testTarget(name: "QATests", dependencies: ["QA"], path: "Tests/QATests"),
         .testTarget(name: "VerificationTests", dependencies: ["Verification", "Inference", "QA", "NativeFormat", "Quantization",

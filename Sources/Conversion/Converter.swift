@@ -1,0 +1,52 @@
+import Bytes
+import Checkpoint
+import Foundation
+
+/// Converts a source checkpoint (`.tlt`, `.nemo`, torch, canonical safetensors) into a native `.decant` file, a
+/// safetensors file or a Hugging Face directory, streaming tensor by tensor.
+public enum Converter {
+    public static func convert(input: String, output: String, options: ConversionOptions = ConversionOptions(),
+                               observer: ConversionObserver? = nil) throws -> ConversionReport {
+        try validate(options)
+        let clock = ContinuousClock()
+        let start = clock.now
+        // Only the native format records provenance; the hash runs beside the conversion, not before it.
+        let digest = options.format == .native ? SourceDigest(path: input) : nil
+        let source = try ModelSource.open(path: input, key: options.key, options: options.source)
+        let plan = try ConversionPlan(source: source)
+        let tensors: [ConvertedTensor]
+        switch options.format {
+        case .native:
+            tensors = try NativeExport.write(plan, to: output, options: options, digest: digest!, observer: observer)
+        case .safetensors:
+            tensors = try SafetensorsExport.write(plan, to: output, storage: options.storage, observer: observer)
+        case .hf:
+            tensors = try HuggingFaceExport.write(plan, to: output, storage: options.storage, observer: observer)
+        }
+        let elapsed = clock.now - start
+        return ConversionReport(
+            input: input, output: output, options: options, sourceLayers: source.layers,
+            sourceBytes: fileSize(input), sourceSHA256: try digest?.value(), model: plan.model, dropped: plan.dropped,
+            tensors: tensors, outputBytes: options.format == .hf ? directorySize(output) : fileSize(output),
+            seconds: Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18)
+    }
+
+    /// Refuses option combinations before anything is opened.
+    public static func validate(_ options: ConversionOptions) throws(ConversionError) {
+        if options.format != .native {
+            guard options.storage.dtype != nil else {
+                throw .storageNotSupported(format: options.format, storage: options.storage)
+            }
+            guard !options.quantizeEmbeddings else { throw .quantizeEmbeddingsNeedsNative(format: options.format) }
+        }
+    }
+
+    private static func fileSize(_ path: String) -> Int {
+        ((try? FileManager.default.attributesOfItem(atPath: path))?[.size] as? NSNumber)?.intValue ?? 0
+    }
+
+    private static func directorySize(_ path: String) -> Int {
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: path)) ?? []
+        return names.reduce(0) { $0 + fileSize(path + "/" + $1) }
+    }
+}
