@@ -40,6 +40,8 @@ struct InspectCommand: ParsableCommand {
             if json {
                 let encoder = JSONEncoder()
                 encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+                // Only `firstValues` can hold them (statistics cover finite values).
+                encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
                 print(String(decoding: try encoder.encode(report), as: UTF8.self))
             } else {
                 print(report.text, terminator: "")
