@@ -19,7 +19,7 @@ struct TorchStorages: @unchecked Sendable {
         let (start, o1) = view.offset.multipliedReportingOverflow(by: element)
         let (length, o2) = view.numel.multipliedReportingOverflow(by: element)
         let (end, o3) = start.addingReportingOverflow(length)
-        guard !o1, !o2, !o3, end <= size else {
+        guard view.offset >= 0, view.numel >= 0, !o1, !o2, !o3, end <= size else {
             throw .storageViewOutOfRange(key: storage.key, viewKey: view.key, endByte: (o1 || o2 || o3) ? Int.max : end,
                                          storageBytes: size)
         }

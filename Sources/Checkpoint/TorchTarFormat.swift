@@ -55,8 +55,8 @@ struct TorchTarFormat {
         for view in views {
             guard let fields = view.sequenceValue, fields.count == 4, let target = fields[0].intValue,
                   let rootKey = fields[1].intValue, let viewOffset = fields[2].intValue, let viewNumel = fields[3].intValue,
-                  let root = roots[String(rootKey)] else {
-                throw bad("storages", "expected views as (key, root key, offset, numel) of a known storage")
+                  viewOffset >= 0, viewNumel >= 0, let root = roots[String(rootKey)] else {
+                throw bad("storages", "expected views as (key, root key, offset ≥ 0, numel ≥ 0) of a known storage")
             }
             storageRefs[String(target)] = TorchStorageRef(
                 key: root.key, dtype: root.dtype, location: root.location, numel: root.numel,
