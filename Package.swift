@@ -93,7 +93,7 @@ let package = Package(
         .testTarget(name: "InferenceTests", dependencies: ["Inference", "Safetensors", "Tensors", "Bytes", "CKernels", "Quantization"], path: "Tests/InferenceTests"),
         .testTarget(name: "QATests", dependencies: ["QA"], path: "Tests/QATests"),
         .testTarget(name: "VerificationTests", dependencies: ["Verification", "Inference", "QA", "NativeFormat", "Quantization",
-                                                              "Safetensors", "Tensors", "Bytes"],
+                                                              "Safetensors", "Tensors", "Bytes", "Checkpoint", "Megatron"],
                     path: "Tests/VerificationTests"),
         .testTarget(name: "InspectionTests", dependencies: ["Inspection", "Checkpoint", "CKernels", "Tensors", "Bytes"],
                     path: "Tests/InspectionTests"),

@@ -10,36 +10,32 @@ struct NativeQAMetadata {
     let vocabulary: Vocabulary
     let settings: SquadSettings
 
-    static let format = "megatron-bert-qa"
+    static let family = "megatron-bert-qa"
 
     init(_ metadata: [String: JSONValue], path: String) throws {
         let fields = Fields(path: path)
-        let format = metadata["format"] ?? metadata["family"]
-        guard format?.stringValue == Self.format else {
-            let found = format.map { "format \($0.stringValue.map { "\"\($0)\"" } ?? $0.kindDescription)" }
-                ?? "no \"format\" key (keys: \(metadata.keys.sorted().joined(separator: ", ")))"
-            throw VerificationError.notAQAModel(path: path, found: found)
+        guard let family = metadata["family"] else {
+            throw VerificationError.notAQAModel(path: path, found: "no \"family\" key (metadata keys: \(metadata.keys.sorted().joined(separator: ", ")))")
+        }
+        guard family.stringValue == Self.family else {
+            throw VerificationError.notAQAModel(path: path, found: "family \(family.stringValue.map { "\"\($0)\"" } ?? family.kindDescription)")
         }
         let model = try fields.object(metadata, "model")
         let activation: GELUVariant
-        switch try fields.string(model, "hidden_act", in: "model") {
-        case "gelu", "erf": activation = .erf
-        case "gelu_megatron_erf", "megatron-erf": activation = .megatronErf
-        case "gelu_pytorch_tanh", "gelu_new", "gelu_tanh", "tanh": activation = .tanh
+        switch try fields.string(model, "activation", in: "model") {
+        case "erf": activation = .erf
+        case "megatron-erf": activation = .megatronErf
+        case "tanh": activation = .tanh
         case let other:
-            throw VerificationError.invalidMetadata(path: path, key: "model.hidden_act",
-                                                    expected: "gelu, gelu_megatron_erf or gelu_pytorch_tanh", found: "\"\(other)\"")
+            throw VerificationError.invalidMetadata(path: path, key: "model.activation", expected: "erf, megatron-erf or tanh",
+                                                    found: "\"\(other)\"")
         }
         config = BertConfig(
-            layers: try fields.int(model, "num_hidden_layers", in: "model"),
-            hidden: try fields.int(model, "hidden_size", in: "model"),
-            heads: try fields.int(model, "num_attention_heads", in: "model"),
-            ffn: try fields.int(model, "intermediate_size", in: "model"),
-            vocab: try fields.int(model, "vocab_size", in: "model"),
-            positions: try fields.int(model, "max_position_embeddings", in: "model"),
-            tokenTypes: try fields.int(model, "type_vocab_size", in: "model"),
-            layerNormEps: Float(try fields.double(model, "layer_norm_eps", in: "model")),
-            activation: activation)
+            layers: try fields.int(model, "layers", in: "model"), hidden: try fields.int(model, "hidden", in: "model"),
+            heads: try fields.int(model, "heads", in: "model"), ffn: try fields.int(model, "ffn", in: "model"),
+            vocab: try fields.int(model, "vocab", in: "model"), positions: try fields.int(model, "positions", in: "model"),
+            tokenTypes: try fields.int(model, "token_types", in: "model"),
+            layerNormEps: Float(try fields.double(model, "layer_norm_eps", in: "model")), activation: activation)
         try config.validate()
 
         let tokenizer = try fields.object(metadata, "tokenizer")

@@ -24,18 +24,19 @@ public struct Tolerance: Sendable, Equatable, Codable {
         self.minAnswerAgreement = minAnswerAgreement
     }
 
+    /// Measured worst cases and the margins over them are in formats/verify.md.
     public static func defaults(for storage: StorageType) -> Tolerance {
         switch storage {
         case .f32: return Tolerance(maxAbsError: 1e-4, maxRelativeL2Error: 1e-5, minCosineSimilarity: 0.999_999_9,
                                     minArgmaxAgreement: 1, minAnswerAgreement: 1)
-        case .f16: return Tolerance(maxAbsError: 1e-2, maxRelativeL2Error: 2e-3, minCosineSimilarity: 0.999_99,
-                                    minArgmaxAgreement: 0.9, minAnswerAgreement: 0.9)
-        case .bf16: return Tolerance(maxAbsError: 8e-2, maxRelativeL2Error: 1.5e-2, minCosineSimilarity: 0.9995,
-                                     minArgmaxAgreement: 0.8, minAnswerAgreement: 0.8)
-        case .q8: return Tolerance(maxAbsError: 5e-2, maxRelativeL2Error: 1e-2, minCosineSimilarity: 0.9995,
-                                   minArgmaxAgreement: 0.8, minAnswerAgreement: 0.8)
-        case .q4: return Tolerance(maxAbsError: 0.6, maxRelativeL2Error: 0.12, minCosineSimilarity: 0.99,
-                                   minArgmaxAgreement: 0.5, minAnswerAgreement: 0.5)
+        case .f16: return Tolerance(maxAbsError: 0.02, maxRelativeL2Error: 3e-3, minCosineSimilarity: 0.999_99,
+                                    minArgmaxAgreement: 0.95, minAnswerAgreement: 0.75)
+        case .bf16: return Tolerance(maxAbsError: 0.2, maxRelativeL2Error: 0.02, minCosineSimilarity: 0.9999,
+                                     minArgmaxAgreement: 0.9, minAnswerAgreement: 0.75)
+        case .q8: return Tolerance(maxAbsError: 0.3, maxRelativeL2Error: 0.05, minCosineSimilarity: 0.999,
+                                   minArgmaxAgreement: 0.9, minAnswerAgreement: 0.75)
+        case .q4: return Tolerance(maxAbsError: 3, maxRelativeL2Error: 0.25, minCosineSimilarity: 0.98,
+                                   minArgmaxAgreement: 0.6, minAnswerAgreement: 0.5)
         }
     }
 
@@ -50,7 +51,7 @@ public struct Tolerance: Sendable, Equatable, Codable {
             found.append("\(output) relative L2 error \(format(comparison.relativeL2Error)) > \(format(maxRelativeL2Error))")
         }
         if comparison.cosineSimilarity < minCosineSimilarity {
-            found.append("\(output) cosine similarity \(format(comparison.cosineSimilarity)) < \(format(minCosineSimilarity))")
+            found.append("\(output) cosine similarity \(cosine(comparison.cosineSimilarity)) < \(cosine(minCosineSimilarity))")
         }
         if comparison.argmaxAgreement < minArgmaxAgreement {
             found.append("\(output) argmax agreement \(format(comparison.argmaxAgreement)) < \(format(minArgmaxAgreement))")
@@ -72,3 +73,6 @@ func format(_ value: Double) -> String {
     }
     return String(format: "%.3e", value)
 }
+
+/// Cosine similarities live just below 1: print enough digits to see how far below.
+func cosine(_ value: Double) -> String { value.isFinite ? String(format: "%.8f", value) : format(value) }

@@ -33,14 +33,14 @@ public struct VerificationReport: Sendable {
             + "max abs err  rel L2 err   cosine        argmax agree"
         lines.append(header)
         for (name, stats) in [("start logits", start), ("end logits", end)] {
-            let row = [format(stats.maxAbsError), format(stats.relativeL2Error), String(format: "%.8f", stats.cosineSimilarity),
+            let row = [format(stats.maxAbsError), format(stats.relativeL2Error), cosine(stats.cosineSimilarity),
                        "\(stats.argmaxMatches)/\(stats.sequences)"]
             lines.append(name.padding(toLength: 14, withPad: " ", startingAt: 0)
                 + row.map { $0.padding(toLength: 13, withPad: " ", startingAt: 0) }.joined())
         }
         lines.append("limits        ≤ \(format(tolerance.maxAbsError))".padding(toLength: 27, withPad: " ", startingAt: 0)
             + "≤ \(format(tolerance.maxRelativeL2Error))".padding(toLength: 13, withPad: " ", startingAt: 0)
-            + "≥ \(format(tolerance.minCosineSimilarity))".padding(toLength: 14, withPad: " ", startingAt: 0)
+            + "≥ \(cosine(tolerance.minCosineSimilarity))".padding(toLength: 14, withPad: " ", startingAt: 0)
             + "≥ \(format(tolerance.minArgmaxAgreement))")
         lines.append("")
         if let answers {
