@@ -13,8 +13,8 @@ public final class BertQAModel: @unchecked Sendable {
     let weights: BertWeights
     private let isa = decant_inference_best_isa()
 
-    /// Megatron fills masked scores with −10000 (HF adds the dtype minimum); either way a masked key gets
-    /// probability exactly 0 in f32 for every query that has an unmasked key.
+    /// Megatron fills masked scores with −10000 (HF adds the dtype minimum); either way a masked key's probability
+    /// is below 1e-37 for every query that has an unmasked key, and a fully masked row stays finite.
     static let maskedKeyBias: Float = -10000
 
     /// The forward pass changes OpenBLAS's global thread count around attention, so passes run one at a time.
