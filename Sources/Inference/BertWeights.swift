@@ -135,38 +135,49 @@ struct BertWeights {
 private struct WeightReader {
     let source: WeightSource
 
+    /// The tensor with its shape checked first, so a bad quantized tensor is refused before it is decoded.
     func view(_ name: String, shape expected: [Int], atLeastRows: Bool = false) throws(InferenceError) -> TensorView {
-        let view = try fetch(name)
-        guard view.dtype.isFloatingPoint else { throw .unsupportedDType(name: name, dtype: view.dtype) }
-        let rowsFit = atLeastRows
-            ? view.shape.count == expected.count && view.shape[0] >= expected[0] && Array(view.shape.dropFirst()) == Array(expected.dropFirst())
-            : view.shape == expected
-        guard rowsFit else {
-            let stated = atLeastRows ? [-1] + expected.dropFirst() : expected
-            throw .shapeMismatch(name: name, expected: stated, found: view.shape)
+        let (view, encoded) = try fetch(name)
+        let shape = view?.shape ?? encoded!.shape
+        let fits = atLeastRows
+            ? shape.count == expected.count && shape[0] >= expected[0] && Array(shape.dropFirst()) == Array(expected.dropFirst())
+            : shape == expected
+        guard fits else {
+            throw .shapeMismatch(name: name, expected: atLeastRows ? [-1] + expected.dropFirst() : expected, found: shape)
         }
-        return view
+        if let view {
+            guard view.dtype.isFloatingPoint else { throw .unsupportedDType(name: name, dtype: view.dtype) }
+            return view
+        }
+        return try decode(encoded!)
     }
 
-    /// The source's dtype view, or its quantized blocks decoded into an f32 view over storage of our own.
-    private func fetch(_ name: String) throws(InferenceError) -> TensorView {
+    /// The source's dtype view or, failing that, its quantized blocks.
+    private func fetch(_ name: String) throws(InferenceError) -> (TensorView?, QuantizedTensor?) {
         do {
-            if let view = try source.tensor(name) { return view }
-            guard let encoded = try source.quantizedTensor(name) else { throw InferenceError.missingTensor(name: name) }
-            let count = try TensorView.checkedCount(encoded.shape, name: name)
-            let decoded = ByteStorage(count: count * MemoryLayout<Float>.stride)
-            let floats = decoded.pointer.bindMemory(to: Float.self, capacity: max(count, 1))
-            try Quantizer.decode(encoded.bytes.buffer, as: encoded.storage, name: name,
-                                 into: UnsafeMutableBufferPointer(start: floats, count: count))
-            let owned = ByteView(owner: DecodedWeight(decoded), buffer: UnsafeRawBufferPointer(decoded.mutableBuffer))
-            return try TensorView(name: name, dtype: .f32, shape: encoded.shape, storage: owned)
-        } catch let error as InferenceError {
-            throw error
+            if let view = try source.tensor(name) { return (view, nil) }
+            if let encoded = try source.quantizedTensor(name) { return (nil, encoded) }
         } catch let error as any DecantError {
             throw .sourceFailed(name: name, reason: error.description)
         } catch {
             throw .sourceFailed(name: name, reason: String(describing: error))
         }
+        throw .missingTensor(name: name)
+    }
+
+    /// Decodes quantized blocks into an f32 view over storage the model owns.
+    private func decode(_ encoded: QuantizedTensor) throws(InferenceError) -> TensorView {
+        let count = encoded.shape.reduce(1, *)  // a shape that matched the config: no overflow
+        let decoded = ByteStorage(count: count * MemoryLayout<Float>.stride)
+        let floats = decoded.pointer.bindMemory(to: Float.self, capacity: max(count, 1))
+        do {
+            try Quantizer.decode(encoded.bytes.buffer, as: encoded.storage, name: encoded.name,
+                                 into: UnsafeMutableBufferPointer(start: floats, count: count))
+        } catch {
+            throw .sourceFailed(name: encoded.name, reason: error.description)
+        }
+        let owned = ByteView(owner: DecodedWeight(decoded), buffer: UnsafeRawBufferPointer(decoded.mutableBuffer))
+        return try! TensorView(name: encoded.name, dtype: .f32, shape: encoded.shape, storage: owned)  // sized above
     }
 
     /// Embedding tables may carry padding rows (Megatron pads 30522 to 30592); ids are checked against `rows`.
@@ -185,8 +196,9 @@ private struct WeightReader {
                       outFeatures: out, inFeatures: inFeatures)
     }
 
-    /// Stacks query, key and value. When the source stores the three f32 matrices back to back (safetensors
-    /// sorts them key, query, value) the stack is the source's memory itself; otherwise it is one copy.
+    /// Stacks query, key and value. When the source holds the three f32 matrices back to back in one storage (a
+    /// checkpoint source slicing Megatron's fused v0 `query_key_value`) the stack is the source's memory itself;
+    /// otherwise (safetensors files interleave the biases) it is one copy.
     func fusedQKV(_ prefix: String, hidden: Int) throws(InferenceError) -> (linear: LinearWeights, queryColumn: Int,
                                                                              keyColumn: Int, valueColumn: Int) {
         let parts = try ["query", "key", "value"].map { (part) throws(InferenceError) in

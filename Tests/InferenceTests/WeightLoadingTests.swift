@@ -110,6 +110,30 @@ import Testing
         #expect(difference > 1e-5 && difference < 0.1)
     }
 
+    @Test func quantizedTensorOfTheWrongShapeIsRefusedBeforeDecoding() throws {
+        struct OneQuantized: WeightSource {
+            let plain: [String: TensorView]
+            let bad: QuantizedTensor
+            func tensor(_ name: String) throws -> TensorView? { name == bad.name ? nil : plain[name] }
+            func quantizedTensor(_ name: String) throws -> QuantizedTensor? { name == bad.name ? bad : nil }
+        }
+        let name = "bert.encoder.layer.0.intermediate.dense.weight"
+        let bad = QuantizedTensor(name: name, storage: .q8, shape: [256, 32], bytes: ByteView(copying: [UInt8](repeating: 0, count: 10)))
+        #expect(throws: InferenceError.shapeMismatch(name: name, expected: [256, 64], found: [256, 32])) {
+            try BertQAModel(config: Fixtures.hfConfig(), weights: OneQuantized(plain: Fixtures.hfWeights(), bad: bad))
+        }
+        let short = QuantizedTensor(name: name, storage: .q8, shape: [256, 64], bytes: ByteView(copying: [UInt8](repeating: 0, count: 10)))
+        let error = #expect(throws: InferenceError.self) {
+            try BertQAModel(config: Fixtures.hfConfig(), weights: OneQuantized(plain: Fixtures.hfWeights(), bad: short))
+        }
+        guard case let .sourceFailed(failedName, reason)? = error else {
+            Issue.record("expected sourceFailed, got \(String(describing: error))")
+            return
+        }
+        #expect(failedName == name)
+        #expect(reason.contains("10"))
+    }
+
     /// A source that slices Q, K and V out of one fused matrix (Megatron's v0 layout) lends it to the QKV GEMM whole.
     @Test func adjacentQKVIsUsedWithoutCopying() throws {
         var weights = try Fixtures.hfWeights()
