@@ -62,6 +62,8 @@ let package = Package(
         // Candidate vs reference comparison with tolerances.
         .target(name: "Verification", dependencies: ["QA", "Inference", "Conversion", "NativeFormat", "Checkpoint", "Megatron",
                                                      "Quantization", "Safetensors", "Tensors", "Bytes"]),
+        // Benchmark driver for QA models of every storage type (Tools/bench_verify.sh).
+        .executableTarget(name: "VerifyBench", dependencies: ["Verification", "Inference"]),
         // Benchmark driver for Inference (Tools/bench_inference.sh).
         .executableTarget(name: "InferenceBench", dependencies: ["Inference", "Safetensors", "Tensors", "CBLAS"]),
         // Benchmark driver for opening model files (Tools/bench_open_source.sh).
