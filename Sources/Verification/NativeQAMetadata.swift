@@ -7,7 +7,8 @@ import Safetensors
 /// tokenizer vocabulary and the SQuAD settings, each checked for type and range.
 struct NativeQAMetadata {
     let config: BertConfig
-    let vocabulary: Vocabulary
+    /// Nil when the source carried no vocabulary (a bare torch checkpoint): golden logits still work, text does not.
+    let vocabulary: Vocabulary?
     let settings: SquadSettings
 
     static let family = "megatron-bert-qa"
@@ -38,22 +39,26 @@ struct NativeQAMetadata {
             layerNormEps: Float(try fields.double(model, "layer_norm_eps", in: "model")), activation: activation)
         try config.validate()
 
-        let tokenizer = try fields.object(metadata, "tokenizer")
-        guard let tokens = tokenizer["vocab"]?.arrayValue else {
-            throw VerificationError.invalidMetadata(path: path, key: "tokenizer.vocab", expected: "an array of strings",
-                                                    found: tokenizer["vocab"]?.kindDescription ?? "nothing")
-        }
-        var lines: [String] = []
-        lines.reserveCapacity(tokens.count)
-        for (index, token) in tokens.enumerated() {
-            guard let text = token.stringValue, !text.contains(where: \.isNewline) else {
-                throw VerificationError.invalidMetadata(path: path, key: "tokenizer.vocab[\(index)]",
-                                                        expected: "a string without line breaks", found: token.kindDescription)
+        let tokenizer = try metadata["tokenizer"].map { _ in try fields.object(metadata, "tokenizer") }
+        if let tokenizer {
+            guard let tokens = tokenizer["vocab"]?.arrayValue else {
+                throw VerificationError.invalidMetadata(path: path, key: "tokenizer.vocab", expected: "an array of strings",
+                                                        found: tokenizer["vocab"]?.kindDescription ?? "nothing")
             }
-            lines.append(text)
+            var lines: [String] = []
+            lines.reserveCapacity(tokens.count)
+            for (index, token) in tokens.enumerated() {
+                guard let text = token.stringValue, !text.contains(where: \.isNewline) else {
+                    throw VerificationError.invalidMetadata(path: path, key: "tokenizer.vocab[\(index)]",
+                                                            expected: "a string without line breaks", found: token.kindDescription)
+                }
+                lines.append(text)
+            }
+            vocabulary = try Vocabulary(bytes: ByteView(copying: Array(lines.joined(separator: "\n").utf8)),
+                                        source: path + " tokenizer.vocab")
+        } else {
+            vocabulary = nil
         }
-        vocabulary = try Vocabulary(bytes: ByteView(copying: Array(lines.joined(separator: "\n").utf8)),
-                                    source: path + " tokenizer.vocab")
 
         let qa = try fields.object(metadata, "qa")
         var settings = SquadSettings()
@@ -65,7 +70,7 @@ struct NativeQAMetadata {
         settings.nullScoreDiffThreshold = try fields.double(qa, "null_score_diff_threshold", in: "qa",
                                                             default: settings.nullScoreDiffThreshold)
         settings.doLowerCase = try fields.bool(qa, "do_lower_case", in: "qa",
-                                               default: tokenizer["do_lower_case"]?.boolValue ?? settings.doLowerCase)
+                                               default: tokenizer?["do_lower_case"]?.boolValue ?? settings.doLowerCase)
         settings.version2WithNegative = try fields.bool(qa, "version_2_with_negative", in: "qa",
                                                         default: settings.version2WithNegative)
         self.settings = settings

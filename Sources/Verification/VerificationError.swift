@@ -5,7 +5,7 @@ public enum VerificationError: DecantError, Equatable {
     /// A .decant file whose metadata does not follow the megatron-bert-qa schema (formats/native.md).
     case notAQAModel(path: String, found: String)
     case invalidMetadata(path: String, key: String, expected: String, found: String)
-    /// A source checkpoint without the tokenizer vocabulary that `ask`/`eval` need.
+    /// A model without the tokenizer vocabulary that text input needs.
     case noVocabulary(path: String)
     case sequenceLongerThanPositions(setting: Int, positions: Int)
     case vocabularySizeMismatch(tokenizer: Int, model: Int)
@@ -27,7 +27,7 @@ public enum VerificationError: DecantError, Equatable {
         case let .invalidMetadata(path, key, expected, found):
             return "\(path): metadata \(key) must be \(expected), found \(found)"
         case let .noVocabulary(path):
-            return "\(path): expected a tokenizer vocabulary in the checkpoint (a NeMo vocab_file artifact), found none"
+            return "\(path): expected a tokenizer vocabulary (a NeMo vocab_file artifact, or tokenizer.vocab in .decant metadata), found none"
         case let .sequenceLongerThanPositions(setting, positions):
             return "max_seq_length \(setting) exceeds the model's \(positions) position embeddings"
         case let .vocabularySizeMismatch(tokenizer, model):

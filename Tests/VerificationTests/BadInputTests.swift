@@ -82,6 +82,18 @@ import Testing
         #expect(throws: VerificationError.notAQAModel(path: path, found: "family \"megatron-bert\"")) { try QAModel.open(path: path) }
     }
 
+    @Test("a .decant file without a tokenizer still verifies against golden logits, but cannot read text")
+    func nativeWithoutTokenizer() throws {
+        let scratch = try Scratch()
+        let path = scratch.file("no-tokenizer.decant")
+        try writeNative(.v0, storage: .f32, to: path) { metadata in metadata["tokenizer"] = nil }
+        let model = try QAModel.open(path: path)
+        #expect(throws: VerificationError.noVocabulary(path: path)) { try model.processor() }
+        let report = try Verifier.compare(candidate: model, golden: GoldenFile(path: fixture("golden/tiny_hf_golden.json")),
+                                          processor: nil, tolerance: .defaults(for: .f32))
+        #expect(report.passed && report.answers == nil)
+    }
+
     @Test("broken metadata fields name the key, what was expected and what was found", arguments: [
         ("model", "layers", JSONValue.string("two"), "model.layers", "an integer", "a string"),
         ("model", "activation", "relu", "model.activation", "erf, megatron-erf or tanh", "\"relu\""),
