@@ -72,6 +72,8 @@ let package = Package(
         .executableTarget(name: "KernelBench", dependencies: ["Tensors", "Quantization", "NativeFormat", "Codec", "CKernels"]),
         // Benchmark driver for the torch checkpoint and pickle readers (Tools/bench_torch.sh).
         .executableTarget(name: "TorchBench", dependencies: ["Checkpoint", "Pickle", "Bytes"]),
+        // Benchmark driver for opening a .decant file and reading one tensor (Tools/bench_convert.sh).
+        .executableTarget(name: "ConvertBench", dependencies: ["NativeFormat"]),
         // The thin `decant` command.
         .executableTarget(name: "DecantCLI", dependencies: [
             "Bytes", "Codec", "Containers", "Pickle", "Tensors", "Safetensors", "Checkpoint", "Megatron", "Quantization",

@@ -72,7 +72,8 @@ private func printWarningLine(_ message: String) {
 }
 
 /// Turns SIGINT/SIGTERM into a flag the conversion checks after each tensor, so an interrupted conversion unwinds
-/// normally and removes its temporary output instead of dying with it half-written.
+/// normally and removes its temporary output instead of dying with it half-written. A second signal (say, a
+/// second Ctrl-C while a large source is still being decrypted) takes the default action at once.
 enum InterruptFlag {
     nonisolated(unsafe) private static var signalNumber: sig_atomic_t = 0
 
@@ -80,7 +81,14 @@ enum InterruptFlag {
 
     static func install() {
         for sig in [SIGINT, SIGTERM] {
-            signal(sig) { number in InterruptFlag.signalNumber = sig_atomic_t(number) }
+            signal(sig) { number in
+                guard InterruptFlag.signalNumber == 0 else {
+                    signal(number, SIG_DFL)
+                    raise(number)
+                    return
+                }
+                InterruptFlag.signalNumber = sig_atomic_t(number)
+            }
         }
     }
 
