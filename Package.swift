@@ -74,6 +74,8 @@ let package = Package(
         .executableTarget(name: "TorchBench", dependencies: ["Checkpoint", "Pickle", "Bytes"]),
         // Benchmark driver for opening a .decant file and reading one tensor (Tools/bench_convert.sh).
         .executableTarget(name: "ConvertBench", dependencies: ["NativeFormat"]),
+        // Benchmark driver for the statistics kernel of `decant inspect --stats` (Tools/bench_inspect.sh).
+        .executableTarget(name: "InspectBench", dependencies: ["Inspection", "Tensors", "Bytes"]),
         // The thin `decant` command.
         .executableTarget(name: "DecantCLI", dependencies: [
             "Bytes", "Codec", "Containers", "Pickle", "Tensors", "Safetensors", "Checkpoint", "Megatron", "Quantization",
