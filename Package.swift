@@ -101,7 +101,8 @@ let package = Package(
         .testTarget(name: "VerificationTests", dependencies: ["Verification", "Inference", "QA", "NativeFormat", "Quantization",
                                                               "Safetensors", "Tensors", "Bytes", "Checkpoint", "Megatron"],
                     path: "Tests/VerificationTests"),
-        .testTarget(name: "InspectionTests", dependencies: ["Inspection", "Checkpoint", "CKernels", "Tensors", "Bytes"],
+        .testTarget(name: "InspectionTests", dependencies: ["Inspection", "Checkpoint", "NativeFormat", "Quantization",
+                                                            "Safetensors", "CKernels", "Tensors", "Bytes"],
                     path: "Tests/InspectionTests"),
         .testTarget(name: "CLITests", dependencies: ["Bytes", "Containers"], path: "Tests/CLITests"),
     ]
