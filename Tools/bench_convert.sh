@@ -6,7 +6,8 @@
 # reading the input once and writing a file of the output's size.
 #
 # Wall time and peak RSS come from /usr/bin/time; each line is the best wall time of $ROUNDS runs (default 3)
-# with the page cache warm, and the largest peak RSS seen. Usage: Tools/bench_convert.sh
+# with the page cache warm, and the largest peak RSS seen; CPU is user + system seconds of that best run.
+# Usage: Tools/bench_convert.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -23,45 +24,52 @@ swift build -c release --scratch-path "$SCRATCH" --product ConvertBench >&2
 DECANT=$SCRATCH/release/decant
 [ -f "$TLT" ] || "$DECANT" encrypt "$NEMO" --key tlt_encode -o "$TLT" > /dev/null
 
-# best wall time (s) and largest peak RSS (KiB) of $ROUNDS runs of "$@"
+# "best-wall cpu-of-that-run peak-rss-KiB" over $ROUNDS runs of "$@"
 measure() {
-    local best="" peak=0 wall rss
+    local best="" cpu="" peak=0 wall user sys rss
     for _ in $(seq "$ROUNDS"); do
-        /usr/bin/time -f "%e %M" -o "$DIR/time.txt" "$@" > /dev/null
-        read -r wall rss < "$DIR/time.txt"
-        if [ -z "$best" ] || awk "BEGIN { exit !($wall < $best) }"; then best=$wall; fi
+        /usr/bin/time -f "%e %U %S %M" -o "$DIR/time.txt" "$@" > /dev/null
+        read -r wall user sys rss < "$DIR/time.txt"
+        if [ -z "$best" ] || awk "BEGIN { exit !($wall < $best) }"; then
+            best=$wall
+            cpu=$(awk "BEGIN { print $user + $sys }")
+        fi
         [ "$rss" -gt "$peak" ] && peak=$rss
     done
-    echo "$best $peak"
+    echo "$best $cpu $peak"
 }
-row() {  # label, "wall rss", output file
+row() {  # label, "wall cpu rss", output file
     local size=""
     [ -n "${3:-}" ] && size=$(awk "BEGIN { printf \"%.0f MiB\", $(stat -c %s "$3") / 1048576 }")
     set -- "$1" $2 "$size"
-    awk -v l="$1" -v w="$2" -v r="$3" -v s="$4" -v in_bytes="$(stat -c %s "$TLT")" \
-        'BEGIN { printf "| %s | %.2f s | %.0f MiB (%.1f %% of input) | %s |\n", l, w, r / 1024, 100 * r * 1024 / in_bytes, s }'
+    awk -v l="$1" -v w="$2" -v c="$3" -v r="$4" -v s="$5" -v in_bytes="$(stat -c %s "$TLT")" \
+        'BEGIN { printf "| %s | %.2f s | %.2f s | %.0f MiB (%.1f %% of input) | %s |\n", l, w, c, r / 1024, 100 * r * 1024 / in_bytes, s }'
 }
 
 cat "$TLT" | cat > /dev/null  # warm the page cache
 echo "machine: $(lscpu | sed -n 's/^Model name: *//p'), $(nproc) cores, $(free -g | awk '/Mem:/ { print $2 }') GiB; $(date -u +%Y-%m-%d)"
-echo "input: $TLT ($(stat -c %s "$TLT") bytes), rounds: $ROUNDS"
+echo "input: $TLT ($(stat -c %s "$TLT") bytes), rounds: $ROUNDS, load average at start: $(cut -d" " -f1-3 /proc/loadavg) (other engineers share the 2 cores)"
 echo
-echo "| command | wall | peak RSS | output |"
-echo "|---|---|---|---|"
+echo "| command | wall | CPU (user + sys) | peak RSS | output |"
+echo "|---|---|---|---|---|"
 f16=$(measure "$DECANT" convert "$TLT" --key tlt_encode --dtype f16 -o "$DIR/decant_f16.decant")
 row "decant convert → native f16" "$f16" "$DIR/decant_f16.decant"
 q8=$(measure "$DECANT" convert "$TLT" --key tlt_encode --dtype q8 -o "$DIR/decant_q8.decant")
 row "decant convert → native q8" "$q8" "$DIR/decant_q8.decant"
 st=$(measure "$DECANT" convert "$TLT" --key tlt_encode --dtype f16 --format safetensors -o "$DIR/decant_f16.safetensors")
 row "decant convert → safetensors f16 (same output as Python)" "$st" "$DIR/decant_f16.safetensors"
+row "decant convert, plain .nemo → native f16 (no decryption)" \
+    "$(measure "$DECANT" convert "$NEMO" --dtype f16 -o "$DIR/decant_nemo_f16.decant")" "$DIR/decant_nemo_f16.decant"
+row "decant decrypt --list --key (EFF inflate + AES + SHA-256 only, no output)" \
+    "$(measure "$DECANT" decrypt "$TLT" --key tlt_encode --list)"
 py=$(measure python3 Tools/python_pipeline.py "$TLT" tlt_encode "$DIR/python_f16.safetensors")
 row "Python pipeline → safetensors f16" "$py" "$DIR/python_f16.safetensors"
 row "floor: read the input (cat \| cat)" "$(measure sh -c "cat '$TLT' | cat > /dev/null")"
 bytes=$(stat -c %s "$DIR/decant_f16.decant")
 row "floor: write $((bytes >> 20)) MiB + fsync (dd)" \
     "$(measure dd if=/dev/zero of="$DIR/floor.bin" bs=1M count=$((bytes >> 20)) conv=fsync status=none)"
-rm -f "$DIR/floor.bin" "$DIR/time.txt"
-awk -v d="${f16% *}" -v p="${py% *}" 'BEGIN { printf "\nspeed-up of native f16 over the Python pipeline: %.1f×\n", p / d }'
+rm -f "$DIR/floor.bin" "$DIR/time.txt" "$DIR/decant_nemo_f16.decant"
+awk -v d="${f16%% *}" -v p="${py%% *}" 'BEGIN { printf "\nspeed-up of native f16 over the Python pipeline: %.1f×\n", p / d }'
 
 echo
 echo "open + read one tensor ($TENSOR, 4096 × 1024), warm page cache:"

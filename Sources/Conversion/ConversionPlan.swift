@@ -41,11 +41,6 @@ public struct ConversionPlan: Sendable {
         // Plans are made from `sources`, so the name is always there.
         try MegatronMapping.materialize(plan, source: sources[plan.sourceNames[0]]!)
     }
-
-    /// Bytes of the source tensors the plan reads.
-    public var sourceTensorBytes: Int {
-        Set(tensors.flatMap(\.sourceNames)).reduce(0) { $0 + (sources[$1]?.byteCount ?? 0) }
-    }
 }
 
 extension ModelDescription {

@@ -59,16 +59,18 @@ public struct ConversionReport: Sendable {
         let m = model
         let layout = m.qkvLayout.map { "QKV \($0.rawValue)" } ?? "QKV already split"
         let quantized = tensors.filter { $0.storage != .f32 }.count
+        let dtype = options.format == .native
+            ? "\(options.storage.rawValue): \(quantized) of \(tensors.count) tensors, the rest f32"
+            : "\(options.storage.rawValue) for all \(tensors.count) tensors"
         var lines = [
             "source:       \(input) (\(megabytes(sourceBytes)))",
             "layers:       \(sourceLayers.joined(separator: " → "))",
             "architecture: \(m.family), \(m.layers) layers, hidden \(m.hidden), \(m.heads) heads, ffn \(m.ffn), vocab \(m.vocab) (of \(m.vocabPadded) rows), \(m.positions) positions",
             "numerics:     \(m.naming) naming, \(layout), GELU \(m.activationName), LayerNorm eps \(m.layerNormEps)",
             "output:       \(output) (\(options.format.rawValue), \(megabytes(outputBytes)))",
-            "dtype:        \(options.storage.rawValue): \(quantized) of \(tensors.count) tensors, the rest f32",
+            "dtype:        \(dtype)",
             "time:         \(formattedSeconds(seconds)) (\(megabytes(Int(Double(sourceBytes) / max(seconds, 1e-9))))/s of source)",
         ]
-        if options.format != .native { lines[5] = "dtype:        \(options.storage.rawValue) for all \(tensors.count) tensors" }
         if !dropped.isEmpty { lines.append("dropped:      \(dropped.joined(separator: ", "))") }
         if let sourceSHA256 { lines.append("source sha256: \(sourceSHA256)") }
         return lines.joined(separator: "\n")
