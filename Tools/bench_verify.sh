@@ -2,7 +2,9 @@
 # QA inference from .decant files of every storage type vs PyTorch + transformers, on the full-size Megatron-BERT
 # 345M QA model (random f32 weights, Tools/make_fullsize_model.py): batch 1 x 384 and 1 x 128 tokens, 2 threads,
 # alternating rounds so every engine sees the same machine load; time to open each file, f32 bytes the engine owns,
-# peak RSS; then the accuracy of every storage type against the f32 source (`decant verify --reference`).
+# peak RSS; and the accuracy of every storage type against the f32 source (`decant verify --reference`).
+# decant runs with OpenBLAS's SkylakeX kernels (set OPENBLAS_CORETYPE_BENCH to choose others): this environment
+# exports OPENBLAS_CORETYPE=Haswell, which halves GEMM throughput on AVX-512 CPUs (BENCHMARKS.md, Inference).
 #
 # Usage: Tools/bench_verify.sh [ROUNDS] [ITERATIONS]   (defaults 3 and 5; results in bench/verify_*.jsonl)
 set -euo pipefail
@@ -30,19 +32,9 @@ done
 
 echo "machine: $(lscpu | sed -n 's/^Model name: *//p'), $(nproc) cores; $(date -u +%Y-%m-%dT%H:%MZ)"
 ls -l "$OUT"/*.decant "$NEMO" | awk '{print $5, $9}'
-: > "$RESULTS"
-for round in $(seq "$ROUNDS"); do
-    echo "round $round/$ROUNDS (load average $(cut -d' ' -f1-3 /proc/loadavg))" >&2
-    for storage in "${STORAGES[@]}"; do
-        "$BENCH" "$OUT/345m_$storage.decant" "$THREADS" "$ITERATIONS" 384 128 >> "$RESULTS"
-    done
-    python3 Tools/bench_inference.py "$OUT/345m_hf" "$THREADS" "$ITERATIONS" 384 128 2>/dev/null >> "$RESULTS"
-done
-python3 Tools/bench_inference.py --summarize "$RESULTS"
-
 : > "$ACCURACY"
 for storage in "${STORAGES[@]}"; do
-    "$DECANT" verify "$OUT/345m_$storage.decant" --reference "$NEMO" --json >> "$ACCURACY" || true
+    OPENBLAS_CORETYPE=${OPENBLAS_CORETYPE_BENCH:-SkylakeX} "$DECANT" verify "$OUT/345m_$storage.decant" --reference "$NEMO" --json >> "$ACCURACY" || true
 done
 python3 - "$ACCURACY" <<'PY'
 import json, sys
@@ -56,3 +48,14 @@ for line in open(sys.argv[1]):
           f"{s['argmax_matches'] + e['argmax_matches']}/{s['windows'] + e['windows']} | "
           f"{r['answers']['matches']}/{r['answers']['total']} | {'pass' if r['passed'] else 'FAIL'} |")
 PY
+
+: > "$RESULTS"
+for round in $(seq "$ROUNDS"); do
+    echo "round $round/$ROUNDS (load average $(cut -d' ' -f1-3 /proc/loadavg))" >&2
+    for storage in "${STORAGES[@]}"; do
+        OPENBLAS_CORETYPE=${OPENBLAS_CORETYPE_BENCH:-SkylakeX} "$BENCH" "$OUT/345m_$storage.decant" "$THREADS" "$ITERATIONS" 384 128 >> "$RESULTS"
+    done
+    python3 Tools/bench_inference.py "$OUT/345m_hf" "$THREADS" "$ITERATIONS" 384 128 2>/dev/null >> "$RESULTS"
+done
+python3 Tools/bench_inference.py --summarize "$RESULTS"
+

@@ -5,7 +5,8 @@ import Quantization
 ///
 /// The defaults per storage type come from measurements on the tiny fixtures and a full-size random model
 /// (formats/verify.md has the numbers and the reasoning): each limit sits a few times above the worst value
-/// measured, so honest conversions pass with margin and a damaged or mis-mapped tensor does not.
+/// measured, so honest conversions pass with margin and a damaged or mis-mapped tensor does not. q4's margins are
+/// thin on purpose: wider ones would also accept a whole flipped matrix.
 public struct Tolerance: Sendable, Equatable, Codable {
     public var maxAbsError: Double
     public var maxRelativeL2Error: Double
@@ -29,12 +30,12 @@ public struct Tolerance: Sendable, Equatable, Codable {
         switch storage {
         case .f32: return Tolerance(maxAbsError: 1e-4, maxRelativeL2Error: 1e-5, minCosineSimilarity: 0.999_999_9,
                                     minArgmaxAgreement: 1, minAnswerAgreement: 1)
-        case .f16: return Tolerance(maxAbsError: 0.02, maxRelativeL2Error: 3e-3, minCosineSimilarity: 0.999_99,
-                                    minArgmaxAgreement: 0.95, minAnswerAgreement: 0.75)
-        case .bf16: return Tolerance(maxAbsError: 0.2, maxRelativeL2Error: 0.02, minCosineSimilarity: 0.9999,
-                                     minArgmaxAgreement: 0.9, minAnswerAgreement: 0.75)
-        case .q8: return Tolerance(maxAbsError: 0.3, maxRelativeL2Error: 0.05, minCosineSimilarity: 0.999,
-                                   minArgmaxAgreement: 0.9, minAnswerAgreement: 0.75)
+        case .f16: return Tolerance(maxAbsError: 0.02, maxRelativeL2Error: 3e-3, minCosineSimilarity: 0.999_999,
+                                    minArgmaxAgreement: 0.9, minAnswerAgreement: 0.75)
+        case .bf16: return Tolerance(maxAbsError: 0.2, maxRelativeL2Error: 0.04, minCosineSimilarity: 0.9999,
+                                     minArgmaxAgreement: 0.85, minAnswerAgreement: 0.75)
+        case .q8: return Tolerance(maxAbsError: 0.3, maxRelativeL2Error: 0.12, minCosineSimilarity: 0.999,
+                                   minArgmaxAgreement: 0.85, minAnswerAgreement: 0.75)
         case .q4: return Tolerance(maxAbsError: 3, maxRelativeL2Error: 0.25, minCosineSimilarity: 0.98,
                                    minArgmaxAgreement: 0.6, minAnswerAgreement: 0.5)
         }

@@ -47,7 +47,7 @@ public struct VerificationInput: Sendable, Equatable {
                               + "is a liquid; below 0 °C it freezes into ice."),
     ]
 
-    /// About 1,700 words: seven 384-token windows with a stride of 128 on the full-size model.
+    /// About 1,400 words (1,620 WordPiece tokens): eleven 384-token windows with a stride of 128 on the full-size model.
     static let longContext: String = {
         let paragraphs = [
             "The old town grew up on both banks of the river Aare, which loops around the hill on three sides.",
