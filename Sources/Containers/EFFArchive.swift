@@ -15,8 +15,9 @@ public struct EFFEntry: Sendable, Equatable {
 ///
 /// `manifest.yaml` comes last and the weights member can be 1.3 GB, so `open` indexes the archive in a
 /// first pass that keeps only member names and sizes (a plain tar is memory-mapped and indexed for free;
-/// a gzip one is inflated once, skipping the data), and `readArtifacts` streams every artifact in a
-/// second pass, decrypting and checking SHA-256s on the fly. Memory stays at a few MiB of buffers
+/// a gzip one is inflated once, skipping the data and its CRC), and `readArtifacts` streams every artifact
+/// in a second pass, inflating and decrypting on a worker thread a few chunks ahead of the consumer, which
+/// checks the SHA-256s (`ArtifactPipeline`). Memory stays at a few MiB of buffers
 /// whatever the archive size; formats/eff.md explains why this beats spooling or guessing the salt.
 public final class EFFArchive {
     public enum Compression: String, Sendable { case gzip, none }
@@ -37,7 +38,8 @@ public final class EFFArchive {
         if file.view.matches([0x1f, 0x8b]) {
             compression = .gzip
             mapped = nil
-            let gunzip = try GunzipSource(upstream: FileSource(path: path))
+            // Only names, sizes and the manifest matter here: the CRC-32 is left to the streaming pass.
+            let gunzip = try GunzipSource(upstream: FileSource(path: path), verifiesChecksum: false)
             let reader = TarStreamReader(source: gunzip)
             var listed: [TarEntry] = []
             var manifest: [UInt8]?
@@ -45,7 +47,7 @@ public final class EFFArchive {
                 listed.append(entry)
                 if entry.path == "manifest.yaml" { manifest = try reader.data.readAll(limit: EFFManifest.sizeLimit) }
             }
-            // The tar ends before the gzip trailer; reading on checks the CRC-32 of everything above.
+            // The tar ends before the gzip trailer; reading on finds a deflate stream cut short.
             try gunzip.pump(into: DiscardingSink())
             members = listed
             manifestBytes = manifest
@@ -90,7 +92,26 @@ public final class EFFArchive {
     /// whatever it left unread is drained and the plaintext's SHA-256 compared with the manifest; a
     /// mismatch throws `EFFError.wrongLoadKey` — after `body` has seen the bytes, so writers must
     /// treat their output as provisional until this returns (AtomicOutputFile does).
+    ///
+    /// Reading, inflating and decrypting run on a worker thread, a few MiB ahead of `body`, which runs on the
+    /// calling thread (as does the hashing); errors from the worker surface from `body`'s reads or from here.
     public func readArtifacts(key: LoadKey?, _ body: (EFFEntry, ByteSource) throws -> Void) throws {
+        let pipeline = ArtifactPipeline()
+        pipeline.start { [self] in try produceArtifacts(key: key, into: pipeline) }
+        defer { pipeline.stop() }
+        while let entry = try pipeline.nextArtifact(hashing: { $0.artifact.sha256 != nil }) {
+            try body(entry, pipeline.source)
+            let digest = try pipeline.finishArtifact()
+            if let expected = entry.artifact.sha256, let digest, hexString(digest) != expected {
+                // Damaged ciphertext breaks the SHA-256 too; the gzip CRC-32 at the end tells the two apart.
+                while try pipeline.nextArtifact(hashing: { _ in false }) != nil { _ = try pipeline.finishArtifact() }
+                throw EFFError.wrongLoadKey(artifact: entry.artifact.name)
+            }
+        }
+    }
+
+    /// The worker half of `readArtifacts`: every artifact's plaintext, in archive order, into `pipeline`.
+    private func produceArtifacts(key: LoadKey?, into pipeline: ArtifactPipeline) throws {
         var keys: [String: DerivedKey] = [:]
         func derivedKey(_ salt: CodecSalt, for artifact: String) throws -> DerivedKey {
             guard let key else { throw EFFError.keyRequired(artifact: artifact) }
@@ -99,30 +120,26 @@ public final class EFFArchive {
             keys[salt.label] = derived
             return derived
         }
-        func deliver(_ entry: EFFEntry, _ stored: ByteSource) throws {
+        func send(_ entry: EFFEntry, _ stored: ByteSource) throws {
             let plaintext: ByteSource = try entry.artifact.salt.map {
                 BlobDecryptingSource(key: try derivedKey($0, for: entry.artifact.name), upstream: stored)
             } ?? stored
-            let hashing = try HashingSource(plaintext)
-            try body(entry, hashing)
-            try hashing.pump(into: DiscardingSink())
-            if let expected = entry.artifact.sha256, hexString(try hashing.hasher.finalize()) != expected {
-                throw EFFError.wrongLoadKey(artifact: entry.artifact.name)
-            }
+            try pipeline.send(entry, plaintext)
         }
         let byMember = Dictionary(entries.map { (TarPath.normalise($0.artifact.member), $0) }, uniquingKeysWith: { a, _ in a })
         if let mapped {
             for member in mapped.entries {
                 guard let entry = byMember[member.path] else { continue }
-                try deliver(entry, ViewSource(mapped.data(of: member)))
+                try send(entry, ViewSource(mapped.data(of: member)))
             }
         } else {
             let gunzip = try GunzipSource(upstream: FileSource(path: path))
             let reader = TarStreamReader(source: gunzip)
             while let member = try reader.next() {
                 guard let entry = byMember[member.path] else { continue }
-                try deliver(entry, reader.data)
+                try send(entry, reader.data)
             }
+            // The tar ends before the gzip trailer; reading on checks the CRC-32 of everything above.
             try gunzip.pump(into: DiscardingSink())
         }
     }

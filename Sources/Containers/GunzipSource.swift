@@ -6,6 +6,10 @@ import CZlib
 ///
 /// Truncation and corruption (including a CRC-32 or length mismatch in a member trailer) raise `GzipError`
 /// at the read where they are found, so a consumer never silently sees a short stream.
+///
+/// `verifiesChecksum: false` skips the CRC-32 and length trailers (zlib's `inflateValidate`), for a pass that
+/// only looks for headers and is followed by a checked one: the CRC is most of the cost of inflating stored
+/// blocks. Broken deflate data still throws.
 public final class GunzipSource: ByteSource {
     private let upstream: ByteSource
     private let stream: UnsafeMutablePointer<z_stream>
@@ -15,7 +19,7 @@ public final class GunzipSource: ByteSource {
     /// Compressed bytes handed to zlib so far (for error positions).
     public private(set) var compressedCount = 0
 
-    public init(upstream: ByteSource, inputChunkSize: Int = 1 << 20) throws(GzipError) {
+    public init(upstream: ByteSource, inputChunkSize: Int = 1 << 20, verifiesChecksum: Bool = true) throws(GzipError) {
         self.upstream = upstream
         input = .allocate(byteCount: inputChunkSize, alignment: 64)
         stream = .allocate(capacity: 1)
@@ -26,6 +30,15 @@ public final class GunzipSource: ByteSource {
             input.deallocate()
             stream.deallocate()
             throw .zlibFailure(operation: "inflateInit2", code: code)
+        }
+        if !verifiesChecksum {
+            let code = inflateValidate(stream, 0)
+            guard code == Z_OK else {
+                inflateEnd(stream)
+                input.deallocate()
+                stream.deallocate()
+                throw .zlibFailure(operation: "inflateValidate", code: code)
+            }
         }
     }
 

@@ -21,9 +21,26 @@ public final class TarWriter {
         try writeHeader(name: name, typeflag: UInt8(ascii: "5"), size: 0, mode: mode)
     }
 
-    /// A file whose `size` bytes are pulled from `source`; the source must hold exactly that many.
+    /// A file whose `size` bytes are pulled from `source`; the source must hold exactly that many. Sources
+    /// that lend their buffer (`EFFArchive.readArtifacts`') are written from it without a copy.
     public func addFile(_ path: String, size: Int, from source: ByteSource, mode: Int = 0o644) throws {
         try writeHeader(name: path, typeflag: UInt8(ascii: "0"), size: size, mode: mode)
+        if let lender = source as? LendingByteSource {
+            var copied = 0
+            while true {
+                // One byte past `size` is asked for, so a longer source is caught.
+                let n = try lender.lend(upTo: size - copied + 1) { bytes in
+                    guard copied + bytes.count <= size else {
+                        throw TarError.sizeMismatch(path: path, declared: size, actual: copied + bytes.count)
+                    }
+                    try emit(bytes)
+                }
+                if n == 0 { break }
+                copied += n
+            }
+            guard copied == size else { throw TarError.sizeMismatch(path: path, declared: size, actual: copied) }
+            return try pad(size)
+        }
         let chunk = UnsafeMutableRawBufferPointer.allocate(byteCount: 1 << 20, alignment: 64)
         defer { chunk.deallocate() }
         var copied = 0
