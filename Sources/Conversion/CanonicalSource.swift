@@ -16,7 +16,7 @@ struct CanonicalSource {
         tensors.contains { $0.name == "bert.embeddings.word_embeddings.weight" }
     }
 
-    init(_ source: ModelSource) throws {
+    init(_ source: ModelSource, heads givenHeads: Int?) throws {
         var shapes: [String: TensorView] = [:]
         for tensor in source.tensors { shapes[tensor.name] = tensor }
         func shape(_ name: String) throws(ConversionError) -> [Int] {
@@ -39,13 +39,16 @@ struct CanonicalSource {
         let config = try CanonicalSource.readJSON(directory + "/config.json")
         let heads: Int
         var rules: [String: String] = [:]
-        if let given = config?["num_attention_heads"]?.intValue {
+        if let givenHeads {
+            (heads, rules["heads"]) = (givenHeads, "--heads")
+        } else if let given = config?["num_attention_heads"]?.intValue {
             (heads, rules["heads"]) = (given, "config.json num_attention_heads")
         } else if hidden == 1024 {
             (heads, rules["heads"]) = (16, "default for hidden 1024 (Megatron-BERT 345M: 16 heads of 64)")
         } else {
             throw ConversionError.canonicalHeadsUnknown(hidden: hidden)
         }
+        guard heads > 0, hidden % heads == 0 else { throw MegatronError.headsDoNotDivideHidden(heads: heads, hidden: hidden) }
         let activation: MegatronActivation
         switch config?["hidden_act"]?.stringValue {
         case "gelu_pytorch_tanh"?, "gelu_new"?: (activation, rules["activation"]) = (.geluTanh, "config.json hidden_act")

@@ -1,4 +1,5 @@
 import Checkpoint
+import Megatron
 import Quantization
 
 /// What a conversion should produce: output layout, storage type and how the source is opened.
@@ -22,14 +23,20 @@ public struct ConversionOptions: Sendable, Equatable {
     public var quantizeEmbeddings: Bool
     /// The TAO load key for encrypted sources.
     public var key: String?
+    /// Attention heads, for checkpoints that carry no config (shapes never show them); wins over any config.
+    public var heads: Int?
+    /// The fused-QKV row order, for checkpoints whose metadata does not say and whose K biases do not tell.
+    public var qkvLayout: QKVLayout?
     public var source: SourceOptions
 
     public init(format: OutputFormat = .native, storage: StorageType = .f32, quantizeEmbeddings: Bool = false,
-                key: String? = nil, source: SourceOptions = SourceOptions()) {
+                key: String? = nil, heads: Int? = nil, qkvLayout: QKVLayout? = nil, source: SourceOptions = SourceOptions()) {
         self.format = format
         self.storage = storage
         self.quantizeEmbeddings = quantizeEmbeddings
         self.key = key
+        self.heads = heads
+        self.qkvLayout = qkvLayout
         self.source = source
     }
 

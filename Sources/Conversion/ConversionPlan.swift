@@ -12,19 +12,22 @@ public struct ConversionPlan: Sendable {
     public let dropped: [String]
     let sources: [String: TensorView]
 
-    /// Detects the architecture (Megatron naming, or names that are already canonical) and plans the mapping.
-    public init(source: ModelSource) throws {
+    /// Detects the architecture (Megatron naming, or names that are already canonical) and plans the mapping;
+    /// `heads` and `qkvLayout`, when given, win over whatever the checkpoint says.
+    public init(source: ModelSource, heads: Int? = nil, qkvLayout: QKVLayout? = nil) throws {
         self.source = source
         sources = Dictionary(source.tensors.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
         if CanonicalSource.holdsCanonicalNames(source.tensors) {
-            let canonical = try CanonicalSource(source)
+            let canonical = try CanonicalSource(source, heads: heads)
             (model, tensors, dropped) = (canonical.model, canonical.plan, [])
             return
         }
         let architecture: MegatronArchitecture
         do {
-            architecture = try MegatronArchitecture.detect(tensors: source.tensors,
-                                                           hints: MegatronHints(settings: source.megatronSettings))
+            var hints = MegatronHints(settings: source.megatronSettings)
+            if let heads { hints.heads = Sourced(heads, source: "--heads") }
+            if let qkvLayout { hints.qkvLayout = Sourced(qkvLayout, source: "--qkv-layout") }
+            architecture = try MegatronArchitecture.detect(tensors: source.tensors, hints: hints)
         } catch {
             switch error {
             case .noWordEmbeddings, .unknownNaming: throw ConversionError.unknownArchitecture(source.tensors.map(\.name), error)

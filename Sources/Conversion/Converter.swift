@@ -13,7 +13,7 @@ public enum Converter {
         // Only the native format records provenance; the hash runs beside the conversion, not before it.
         let digest = options.format == .native ? SourceDigest(path: input) : nil
         let source = try ModelSource.open(path: input, key: options.key, options: options.source)
-        let plan = try ConversionPlan(source: source)
+        let plan = try ConversionPlan(source: source, heads: options.heads, qkvLayout: options.qkvLayout)
         let tensors: [ConvertedTensor]
         switch options.format {
         case .native:

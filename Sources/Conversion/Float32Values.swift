@@ -7,6 +7,8 @@ struct Float32Values {
     /// Keeps `buffer` alive (the mapped file, or the copy).
     private let bytes: ByteView
     let buffer: UnsafeBufferPointer<Float>
+    /// Whether `buffer` is the source's own memory (so its pages can be released once written).
+    let isSourceMemory: Bool
 
     init(_ tensor: TensorView) throws {
         let count = tensor.count
@@ -15,6 +17,7 @@ struct Float32Values {
             if let base = contiguous.buffer.baseAddress, Int(bitPattern: base) % MemoryLayout<Float>.alignment == 0 {
                 bytes = contiguous
                 buffer = UnsafeBufferPointer(start: base.assumingMemoryBound(to: Float.self), count: count)
+                isSourceMemory = contiguous.owner === tensor.storage.owner
                 return
             }
         }
@@ -27,7 +30,6 @@ struct Float32Values {
         }
         bytes = copy.view
         buffer = UnsafeBufferPointer(destination)
+        isSourceMemory = false
     }
-
-    var raw: UnsafeRawBufferPointer { UnsafeRawBufferPointer(buffer) }
 }

@@ -42,12 +42,9 @@ enum NativeExport {
         let writer = try NativeFileWriter(
             destination: staged.path, metadata: metadata,
             plan: zip(plan.tensors, decisions).map { NativeTensorSpec(name: $0.name, storage: $1.storage, shape: $0.shape) })
-        var index = 0
-        let results = try TensorStream(plan: plan, observer: observer).run { tensor, values in
-            let measurement = try writer.write(name: tensor.name, float32: values.buffer)
-            defer { index += 1 }
-            return ConvertedTensor(name: tensor.name, shape: tensor.shape, storage: decisions[index].storage,
-                                   reason: decisions[index].reason, measurement: measurement)
+        let storage = Dictionary(uniqueKeysWithValues: zip(plan.tensors.map(\.name), decisions))
+        let results = try TensorStream(plan: plan, observer: observer).run(storage: { storage[$0.name]! }) { bytes in
+            try writer.write(bytes)
         }
         try writer.finish()
         try staged.commit(sourceSHA256: try digest.value())

@@ -37,19 +37,26 @@ struct SourcePageRelease {
 
     /// Releases the sources whose last canonical tensor was plan entry `index`.
     func release(after index: Int) {
-        #if os(Linux)
         for view in releasedAfter[index] ?? [] {
             guard view.count > 0, let base = view.storage.buffer.baseAddress else { continue }
             var reach = 1
             for (size, stride) in zip(view.shape, view.strides) { reach += (size - 1) * stride }
-            let start = UInt(bitPattern: Int(bitPattern: base) + view.storageOffset * view.dtype.size)
-            let end = start + UInt(reach * view.dtype.size)
-            guard mappings.contains(where: { $0.start <= start && end <= $0.end }) else { continue }
-            let page = UInt(sysconf(Int32(_SC_PAGESIZE)))
-            let (alignedStart, alignedEnd) = (start / page * page, end / page * page)
-            guard alignedEnd > alignedStart else { continue }
-            _ = madvise(UnsafeMutableRawPointer(bitPattern: alignedStart), Int(alignedEnd - alignedStart), MADV_DONTNEED)
+            release(UnsafeRawBufferPointer(start: base + view.storageOffset * view.dtype.size, count: reach * view.dtype.size))
         }
+    }
+
+    /// Releases the whole pages inside `bytes` if they belong to a read-only file mapping.
+    func release(_ bytes: UnsafeRawBufferPointer) {
+        #if os(Linux)
+        guard let base = bytes.baseAddress, !bytes.isEmpty else { return }
+        let start = UInt(bitPattern: base)
+        let end = start + UInt(bytes.count)
+        guard mappings.contains(where: { $0.start <= start && end <= $0.end }) else { return }
+        // Inward to whole pages: a partial page may still hold the neighbouring tensor's bytes.
+        let page = UInt(sysconf(Int32(_SC_PAGESIZE)))
+        let (alignedStart, alignedEnd) = ((start + page - 1) / page * page, end / page * page)
+        guard alignedEnd > alignedStart else { return }
+        _ = madvise(UnsafeMutableRawPointer(bitPattern: alignedStart), Int(alignedEnd - alignedStart), MADV_DONTNEED)
         #endif
     }
 

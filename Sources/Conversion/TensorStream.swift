@@ -25,13 +25,16 @@ public struct ConvertedTensor: Sendable, Equatable {
     public let measurement: QuantizationMeasurement
 }
 
-/// Walks the plan tensor by tensor: materialize, hand contiguous f32 values to the writer, release the source
-/// pages that are no longer needed, report progress. At most one tensor (plus its encoding) is in memory.
+/// Walks the plan tensor by tensor and each tensor slice by slice: materialize (a view, or a gathered copy for
+/// v2 QKV parts), encode a slice of rows, hand its bytes to the writer, release the source pages it came from.
+/// Memory in use is one slice plus, for gathered tensors, one tensor — never the model.
 struct TensorStream {
     let plan: ConversionPlan
     let observer: ConversionObserver?
 
-    func run(_ write: (CanonicalTensorPlan, Float32Values) throws -> ConvertedTensor) throws -> [ConvertedTensor] {
+    /// `storage` decides each tensor's storage type (and why); `write` receives the encoded bytes in file order.
+    func run(storage: (CanonicalTensorPlan) -> (StorageType, String),
+             write: (UnsafeRawBufferPointer) throws -> Void) throws -> [ConvertedTensor] {
         let release = SourcePageRelease(plan: plan)
         let total = plan.tensors.reduce(0) { $0 + $1.shape.reduce(1, *) * $1.dtype.size }
         var done = 0
@@ -39,7 +42,13 @@ struct TensorStream {
         results.reserveCapacity(plan.tensors.count)
         for (index, tensor) in plan.tensors.enumerated() {
             let values = try Float32Values(try plan.materialize(tensor))
-            results.append(try write(tensor, values))
+            let (type, reason) = storage(tensor)
+            let measurement = try ChunkedEncoder.encode(values.buffer, as: type, shape: tensor.shape, name: tensor.name) { bytes, range in
+                try write(bytes)
+                if values.isSourceMemory { release.release(UnsafeRawBufferPointer(UnsafeBufferPointer(rebasing: values.buffer[range]))) }
+            }
+            results.append(ConvertedTensor(name: tensor.name, shape: tensor.shape, storage: type, reason: reason,
+                                           measurement: measurement))
             release.release(after: index)
             done += tensor.shape.reduce(1, *) * tensor.dtype.size
             try observer?(ConversionProgress(tensorsDone: index + 1, tensorCount: plan.tensors.count, bytesDone: done,

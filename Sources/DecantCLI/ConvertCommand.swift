@@ -2,6 +2,7 @@
 /// Hugging Face directory, with a per-tensor error table and a one-screen summary.
 import ArgumentParser
 import Conversion
+import Megatron
 import Quantization
 #if canImport(Glibc)
 import Glibc
@@ -9,6 +10,7 @@ import Glibc
 
 extension StorageType: ExpressibleByArgument {}
 extension OutputFormat: ExpressibleByArgument {}
+extension QKVLayout: ExpressibleByArgument {}
 
 struct ConvertCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -35,6 +37,12 @@ struct ConvertCommand: ParsableCommand {
     @Option(help: "Output format: \(OutputFormat.allCases.map(\.rawValue).joined(separator: ", ")).")
     var format: OutputFormat = .native
 
+    @Option(help: "Attention heads, for checkpoints without a config (wins over the config).")
+    var heads: Int?
+
+    @Option(help: "Fused-QKV row order (v0, v1, v2), for checkpoints whose metadata and K biases do not tell.")
+    var qkvLayout: QKVLayout?
+
     @Flag(help: "Quantize the embedding tables too (native only).")
     var quantizeEmbeddings = false
 
@@ -43,7 +51,8 @@ struct ConvertCommand: ParsableCommand {
 
     func run() throws {
         try reportingErrors {
-            let options = ConversionOptions(format: format, storage: dtype, quantizeEmbeddings: quantizeEmbeddings, key: key)
+            let options = ConversionOptions(format: format, storage: dtype, quantizeEmbeddings: quantizeEmbeddings, key: key,
+                                            heads: heads, qkvLayout: qkvLayout)
             try Converter.validate(options)
             let progress = ProgressBar.forStandardError()
             InterruptFlag.install()
