@@ -32,6 +32,39 @@ struct DecryptCLITests {
         #expect(index.entries.first?.storedName == "./")
     }
 
+    @Test("weights larger than the reader's buffers: byte-identical; damaged ciphertext is gzip damage; a wrong key leaves nothing")
+    func largeWeights() throws {
+        let folder = try ScratchFolder()
+        var generator = SystemRandomNumberGenerator()
+        let weights = (0..<(9 << 20 | 5)).map { _ in UInt8.random(in: 0...255, using: &generator) }
+        let config = Array("target: tests.Model\n".utf8)
+        let collected = CollectingSink()
+        let writer = TarWriter(sink: collected)
+        try writer.addDirectory(".")
+        try writer.addFile("./model_config.yaml", contents: ByteView(copying: config))
+        try writer.addFile("./model_weights.ckpt", contents: ByteView(copying: weights))
+        try writer.finish()
+        try Data(collected.bytes).write(to: URL(fileURLWithPath: folder.file("in.nemo")))
+        #expect(try decant("encrypt", folder.file("in.nemo"), "--key", "tlt_encode", "-o", folder.file("m.tlt")).status == 0)
+
+        let decrypted = try decant("decrypt", folder.file("m.tlt"), "--key", "tlt_encode", "-o", folder.file("out.nemo"))
+        #expect(decrypted.status == 0, "\(decrypted.stderr)")
+        #expect(try Data(contentsOf: URL(fileURLWithPath: folder.file("out.nemo"))) == Data(collected.bytes))
+        try FileManager.default.removeItem(atPath: folder.file("out.nemo"))
+
+        let wrongKey = try decant("decrypt", folder.file("m.tlt"), "--key", "tao-encode", "-o", folder.file("out.nemo"))
+        expectCleanFailure(wrongKey, mentioning: "wrong load key: SHA-256 of decrypted model_weights.ckpt does not match the manifest",
+                           folder: folder, inputs: ["in.nemo", "m.tlt"])
+
+        // Mid-file lies in the stored deflate blocks of the ciphertext; only the gzip CRC-32 can tell this from a wrong key.
+        var damaged = try Data(contentsOf: URL(fileURLWithPath: folder.file("m.tlt")))
+        damaged[damaged.count / 2] ^= 0x01
+        try damaged.write(to: URL(fileURLWithPath: folder.file("m.tlt")))
+        let run = try decant("decrypt", folder.file("m.tlt"), "--key", "tlt_encode", "-o", folder.file("out.nemo"))
+        expectCleanFailure(run, mentioning: "corrupt gzip stream", folder: folder, inputs: ["in.nemo", "m.tlt"])
+        #expect(run.stderr.contains("incorrect data check"))
+    }
+
     @Test("--list describes without writing; with a key it verifies")
     func list() throws {
         let tlt = fixtures.appendingPathComponent("eff/eff3_nvidia-eff-0.6.7_tlt_encode.tlt").path
