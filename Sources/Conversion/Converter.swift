@@ -10,10 +10,12 @@ public enum Converter {
         try validate(options)
         let clock = ContinuousClock()
         let start = clock.now
-        // Only the native format records provenance; the hash runs beside the conversion, not before it.
-        let digest = options.format == .native ? SourceDigest(path: input) : nil
         let source = try ModelSource.open(path: input, key: options.key, options: options.source)
         let plan = try ConversionPlan(source: source, heads: options.heads, qkvLayout: options.qkvLayout)
+        // Only the native format records provenance. The hash starts once the source is open, beside the tensor
+        // stream: opening an EFF .tlt already keeps two threads busy (inflate + decrypt, hash + spool), and on two
+        // cores a third would only slow them down, while the stream leaves the second core free.
+        let digest = options.format == .native ? SourceDigest(path: input) : nil
         let tensors: [ConvertedTensor]
         switch options.format {
         case .native:
