@@ -55,8 +55,7 @@ let package = Package(
         .target(name: "Inspection", dependencies: ["Checkpoint", "Megatron", "NativeFormat", "Containers", "Pickle",
                                                    "Safetensors", "Tensors", "CKernels", "Bytes"]),
         // CPU inference for Megatron-BERT QA over BLAS.
-        .target(name: "Inference", dependencies: ["Quantization", "Tensors", "Bytes", "CBLAS", "CKernels", "NativeFormat",
-                                                  "Checkpoint", "Megatron"]),
+        .target(name: "Inference", dependencies: ["Quantization", "Tensors", "Bytes", "CBLAS", "CKernels", "NativeFormat"]),
         // WordPiece tokenizer, SQuAD windows, span decoding, EM/F1 (model-agnostic: it sees logits only).
         .target(name: "QA", dependencies: ["Bytes"]),
         // Candidate vs reference comparison with tolerances.

@@ -1,3 +1,4 @@
+import Inference
 import Checkpoint
 import Megatron
 import Tensors
