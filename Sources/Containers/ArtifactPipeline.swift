@@ -51,7 +51,7 @@ final class ArtifactPipeline: @unchecked Sendable {
     private var failure: (any Error)?
     private var finished = false
 
-    init(chunkSize: Int = 4 << 20, chunkCount: Int = 4) {
+    init(chunkSize: Int = 1 << 20, chunkCount: Int = 8) {
         precondition(chunkSize > 0 && chunkCount > 0, "a pipeline needs buffers")
         self.chunkSize = chunkSize
         buffers = (0..<chunkCount).map { _ in .allocate(byteCount: chunkSize, alignment: 64) }
