@@ -1,3 +1,4 @@
+import Containers
 import Yams
 
 /// A parsed YAML or JSON document (OmegaConf's `model_config.yaml`, an encoder_config.json) as inert values.
@@ -12,6 +13,7 @@ public indirect enum ConfigValue: Sendable, Equatable {
 
     /// Parses YAML (JSON is YAML); `member` names the source in errors.
     public static func parse(_ text: String, member: String) throws(NemoError) -> ConfigValue {
+        if let refusal = YAMLPreflight.refusal(text) { throw .badConfig(member: member, reason: refusal) }
         let node: Node?
         do {
             node = try Yams.compose(yaml: text)

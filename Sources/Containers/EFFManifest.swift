@@ -41,6 +41,7 @@ public struct EFFManifest: Sendable {
 
     /// Parses `manifest.yaml` text (YAML or JSON).
     public init(yaml text: String) throws {
+        if let refusal = YAMLPreflight.refusal(text) { throw EFFError.badManifest(reason: refusal) }
         let root: Node?
         do { root = try Yams.compose(yaml: text) } catch { throw EFFError.badManifest(reason: "not YAML (\(error))") }
         guard let top = root?.mapping else { throw EFFError.badManifest(reason: "expected a mapping at the top level") }
