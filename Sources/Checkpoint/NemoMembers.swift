@@ -18,7 +18,9 @@ struct NemoMembers {
     /// A plain tar in memory or mapped: every member is a slice of `view`.
     init(tar view: ByteView) throws {
         let index = try TarIndex(view: view)
+        var seen: Set<String> = []
         for entry in index.entries where entry.isFile {
+            guard seen.insert(entry.path).inserted else { throw NemoError.duplicateMember(entry.path) }
             paths.append(entry.path)
             data[entry.path] = index.data(of: entry)
         }
@@ -28,8 +30,10 @@ struct NemoMembers {
     init(tarStream source: ByteSource, options: NemoOptions) throws {
         let reader = TarStreamReader(source: source)
         var spooledWeights = false
+        var seen: Set<String> = []
         while let entry = try reader.next() {
             guard entry.isFile else { continue }
+            guard seen.insert(entry.path).inserted else { throw NemoError.duplicateMember(entry.path) }
             paths.append(entry.path)
             if Self.isWeights(entry.path) {
                 // Further ranks are only counted (the archive is refused as model-parallel later).
