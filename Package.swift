@@ -104,5 +104,8 @@ let package = Package(
                                                             "Safetensors", "CKernels", "Tensors", "Bytes"],
                     path: "Tests/InspectionTests"),
         .testTarget(name: "CLITests", dependencies: ["Bytes", "Containers"], path: "Tests/CLITests"),
+        .testTarget(name: "HardeningTests", dependencies: ["Bytes", "Codec", "Containers", "Pickle", "Checkpoint", "NativeFormat",
+                                                           "Safetensors", "QA"],
+                    path: "Tests/HardeningTests"),
     ]
 )

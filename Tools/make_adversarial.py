@@ -1,0 +1,417 @@
+#!/usr/bin/env python3
+"""Writes the hand-made attacks of Tests/Fixtures/adversarial/<reader>/ (replayed by HardeningTests).
+
+Each file is small (a bomb declares its size, it does not have it) and is named after the attack. Expected errors
+live in Tests/Fixtures/adversarial/expected.json, kept by hand: a new attack without an entry fails the test.
+
+    python3 Tools/make_adversarial.py            # rewrites the generated files (fuzzer findings are left alone)
+"""
+import gzip
+import io
+import json
+import os
+import pickle
+import struct
+import tarfile
+import zipfile
+import zlib
+
+import xxhash
+
+ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "Tests", "Fixtures", "adversarial")
+
+
+def write(reader, name, data):
+    folder = os.path.join(ROOT, reader)
+    os.makedirs(folder, exist_ok=True)
+    with open(os.path.join(folder, name), "wb") as f:
+        f.write(data)
+
+
+# ---------------------------------------------------------------- tar
+
+def tar_header(name, size=0, typeflag=b"0", linkname="", size_field=None):
+    """A ustar header; `size_field` overrides the 12-byte size for out-of-range values."""
+    h = bytearray(512)
+    h[0:len(name)] = name.encode()
+    h[100:108] = b"0000644\0"
+    h[108:116] = b"0000000\0"
+    h[116:124] = b"0000000\0"
+    h[124:136] = size_field if size_field is not None else b"%011o\0" % size
+    h[136:148] = b"00000000000\0"
+    h[156:157] = typeflag
+    h[157:157 + len(linkname)] = linkname.encode()
+    h[257:263] = b"ustar\0"
+    h[263:265] = b"00"
+    h[148:156] = b" " * 8
+    h[148:156] = b"%06o\0 " % sum(h)
+    return bytes(h)
+
+
+def tar_member(name, data=b"", **kw):
+    pad = (-len(data)) % 512
+    return tar_header(name, len(data), **kw) + data + b"\0" * pad
+
+
+def tar_end():
+    return b"\0" * 1024
+
+
+def make_tar():
+    # A member that declares 8 GiB (base-256 size field) in a 3 KB file.
+    huge = bytes([0x80]) + (8 << 30).to_bytes(11, "big")
+    write("tar", "huge_declared_size.tar", tar_header("model_weights.ckpt", size_field=huge) + tar_end())
+    # Octal size past the end of the archive.
+    write("tar", "size_past_end.tar", tar_header("a.bin", 1 << 30) + b"\0" * 512)
+    # Header checksum wrong.
+    bad = bytearray(tar_member("a.txt", b"hello") + tar_end())
+    bad[148:156] = b"000000\0 "
+    write("tar", "bad_checksum.tar", bytes(bad))
+    # Cut inside a member's data.
+    write("tar", "truncated_member.tar", tar_member("a.txt", b"x" * 1000)[:700])
+    # No end-of-archive marker.
+    write("tar", "no_end_marker.tar", tar_member("a.txt", b"hello"))
+
+
+# ---------------------------------------------------------------- nemo (tar + yaml policy)
+
+CONFIG = b"""
+language_model:
+  num_layers: 1
+  hidden_size: 8
+  num_attention_heads: 2
+"""
+
+
+def nemo(*members):
+    return b"".join(members) + tar_end()
+
+
+def make_nemo():
+    write("nemo", "absolute_path.nemo", nemo(tar_member("/etc/model_config.yaml", CONFIG)))
+    write("nemo", "dotdot_path.nemo", nemo(tar_member("../model_config.yaml", CONFIG)))
+    write("nemo", "symlink_weights.nemo", nemo(tar_member("model_config.yaml", CONFIG),
+                                               tar_member("model_weights.ckpt", typeflag=b"2", linkname="/etc/passwd")))
+    write("nemo", "hardlink_weights.nemo", nemo(tar_member("model_config.yaml", CONFIG),
+                                                tar_member("model_weights.ckpt", typeflag=b"1", linkname="../../secret")))
+    write("nemo", "duplicate_members.nemo", nemo(tar_member("model_config.yaml", CONFIG),
+                                                 tar_member("model_weights.ckpt", b"A" * 64),
+                                                 tar_member("./model_weights.ckpt", b"B" * 64)))
+    write("nemo", "no_weights.nemo", nemo(tar_member("model_config.yaml", CONFIG)))
+    laughs = b"a: &a [x, x, x, x, x, x, x, x, x, x]\n"
+    for i in range(1, 10):
+        prev, cur = chr(ord("a") + i - 1), chr(ord("a") + i)
+        laughs += b"%s: &%s [*%s, *%s, *%s, *%s, *%s, *%s, *%s, *%s, *%s, *%s]\n" % ((cur.encode(), cur.encode()) + (prev.encode(),) * 10)
+    write("nemo", "billion_laughs_config.nemo", nemo(tar_member("model_config.yaml", laughs),
+                                                     tar_member("model_weights.ckpt", b"A" * 64)))
+    # Many members, gzip-compressed: 50,000 headers (25 MB of tar) in ~110 KB.
+    body = tar_header("d", typeflag=b"5") * 50_000 + tar_end()
+    write("nemo", "many_members.nemo", gzip.compress(body, 9, mtime=0))
+    # A member declaring 16 EiB - 1 through a PAX size record.
+    pax = b"29 size=18446744073709551615\n"
+    write("nemo", "pax_huge_size.nemo", nemo(tar_member("PaxHeaders/x", pax, typeflag=b"x"),
+                                             tar_header("model_weights.ckpt", 0)))
+
+
+# ---------------------------------------------------------------- zip
+
+def zip_local(name, data, method=0, size_override=None):
+    size = len(data) if size_override is None else size_override
+    return struct.pack("<IHHHHHIIIHH", 0x04034B50, 20, 0, method, 0, 0, zlib.crc32(data), size, size,
+                       len(name), 0) + name + data
+
+
+def zip_central(name, offset, data, method=0, size_override=None, extra=b""):
+    size = len(data) if size_override is None else size_override
+    return struct.pack("<IHHHHHHIIIHHHHHII", 0x02014B50, 20, 20, 0, method, 0, 0, zlib.crc32(data), size, size,
+                       len(name), len(extra), 0, 0, 0, 0, offset) + name + extra
+
+
+def zip_end(count, cd_size, cd_offset):
+    return struct.pack("<IHHHHIIH", 0x06054B50, 0, 0, count, count, cd_size, cd_offset, 0)
+
+
+def zip_file(entries, central_offsets=None, size_overrides=None, count_override=None, cd_offset_override=None):
+    body, offsets = b"", []
+    for name, data in entries:
+        offsets.append(len(body))
+        body += zip_local(name, data)
+    cd = b"".join(zip_central(name, (central_offsets or offsets)[i], data,
+                              size_override=(size_overrides or {}).get(i))
+                  for i, (name, data) in enumerate(entries))
+    count = len(entries) if count_override is None else count_override
+    return body + cd + zip_end(count, len(cd), len(body) if cd_offset_override is None else cd_offset_override)
+
+
+def make_zip():
+    a, b = (b"archive/data.pkl", b"\x80\x02}q\x00."), (b"archive/data/0", b"\0" * 16)
+    write("zip", "overlapping_entries.zip", zip_file([a, b], central_offsets=[0, 0]))
+    write("zip", "offset_out_of_range.zip", zip_file([a, b], central_offsets=[0, 1 << 30]))
+    write("zip", "huge_declared_size.zip", zip_file([a, b], size_overrides={1: 0xFFFFFFF0}))
+    write("zip", "entry_count_past_directory.zip", zip_file([a, b], count_override=65535))
+    write("zip", "directory_offset_past_end.zip", zip_file([a, b], cd_offset_override=0x7FFFFFFF))
+    # zip64 extra field declaring 2^63 - 1 bytes.
+    name, data = b"archive/data/0", b"\0" * 16
+    extra = struct.pack("<HHQQ", 1, 16, (1 << 63) - 1, (1 << 63) - 1)
+    local = zip_local(name, data)
+    cd = zip_central(name, 0, data, size_override=0xFFFFFFFF, extra=extra)
+    write("zip", "zip64_huge_size.zip", local + cd + zip_end(1, len(cd), len(local)))
+    write("zip", "deflated_entry.zip", zip_local(a[0], zlib.compress(a[1]), method=8)
+          + zip_central(a[0], 0, zlib.compress(a[1]), method=8)
+          + zip_end(1, 46 + len(a[0]), len(zip_local(a[0], zlib.compress(a[1]), method=8))))
+
+
+# ---------------------------------------------------------------- pickle
+
+def make_pickle():
+    P = pickle
+    # 4 GiB string lengths, declared not present.
+    write("pickle", "binunicode_4gb.pkl", b"\x80\x02X" + struct.pack("<I", 0xFFFFFFFF) + b"abc.")
+    write("pickle", "binunicode8_huge.pkl", b"\x80\x04\x8d" + struct.pack("<Q", 1 << 62) + b"abc.")
+    write("pickle", "binbytes8_negative.pkl", b"\x80\x04\x8e" + struct.pack("<Q", 1 << 63) + b".")
+    write("pickle", "long4_huge.pkl", b"\x80\x02\x8b" + struct.pack("<i", 1 << 30) + b"\x01.")
+    # Deep nesting: 100,000 nested lists (MARK-free EMPTY_LIST + APPEND chains built bottom up).
+    write("pickle", "nesting_bomb.pkl", b"\x80\x02" + b"]" * 100_000 + b"a" * 99_999 + b".")
+    # MARK bomb.
+    write("pickle", "mark_bomb.pkl", b"\x80\x02" + b"(" * 100_000 + b".")
+    # Memo bomb: 12,000 LONG_BINPUT slots, past the 10,000 the replay test allows (the default is 4,000,000).
+    memo = b"\x80\x02N" + b"".join(b"r" + struct.pack("<I", i) for i in range(12_000)) + b"."
+    write("pickle", "memo_bomb.pkl", memo)
+    # Billion laughs: each list holds ten references to the previous one (10^30 values when expanded).
+    laughs = bytearray(b"\x80\x02]q\x00")
+    for level in range(1, 31):
+        laughs += b"](" + (b"h" + bytes([level - 1])) * 10 + b"eq" + bytes([level])
+    laughs += b"."
+    write("pickle", "billion_laughs.pkl", bytes(laughs))
+    # A list containing itself (cycle through the memo).
+    write("pickle", "cyclic_list.pkl", b"\x80\x02]q\x00h\x00a.")
+    # A dict containing itself as a value.
+    write("pickle", "cyclic_dict.pkl", b"\x80\x02}q\x00X\x01\x00\x00\x00kh\x00s.")
+    # DUP bomb: 20,000 copies on the stack, past the replay test's 10,000.
+    write("pickle", "dup_bomb.pkl", b"\x80\x02N" + b"2" * 20_000 + b".")
+    # Memo read of a slot never written.
+    write("pickle", "memo_get_missing.pkl", b"\x80\x02h\x07.")
+    # Stack underflow, no STOP, unknown opcode.
+    write("pickle", "stack_underflow.pkl", b"\x80\x02a.")
+    write("pickle", "no_stop.pkl", b"\x80\x02]")
+    write("pickle", "unknown_opcode.pkl", b"\x80\x02\xff.")
+    # REDUCE on an allowed data class with a self-referencing argument.
+    write("pickle", "reduce_cycle.pkl",
+          b"\x80\x02ccollections\nOrderedDict\nq\x00h\x00\x85q\x01R.")
+    del P
+
+
+# ---------------------------------------------------------------- torch (zip state dicts with bad tensor records)
+
+class _Storage:
+    def __init__(self, key, numel):
+        self.key, self.numel = key, numel
+
+
+class _Tensor:
+    def __init__(self, storage, offset, size, stride):
+        self.args = (storage, offset, size, stride)
+
+    def __reduce__(self):
+        import collections
+        import torch
+        storage, offset, size, stride = self.args
+        return torch._utils._rebuild_tensor_v2, (storage, offset, size, stride, False, collections.OrderedDict())
+
+
+def torch_zip(tensors, storages):
+    import torch
+
+    class Pickler(pickle.Pickler):
+        def persistent_id(self, obj):
+            if isinstance(obj, _Storage):
+                return ("storage", torch.FloatStorage, obj.key, "cpu", obj.numel)
+            return None
+
+    buf = io.BytesIO()
+    Pickler(buf, protocol=2).dump(tensors)
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_STORED) as z:
+        z.writestr("archive/data.pkl", buf.getvalue())
+        for key, data in storages.items():
+            z.writestr("archive/data/" + key, data)
+        z.writestr("archive/version", "3\n")
+    return out.getvalue()
+
+
+def make_torch():
+    import collections
+    s = _Storage("0", 4)
+    data = {"0": struct.pack("<4f", 1, 2, 3, 4)}
+
+    def one(name, size, stride, offset=0, storage=s, storages=data):
+        write("torch", name, torch_zip(collections.OrderedDict(w=_Tensor(storage, offset, size, stride)), storages))
+
+    one("negative_shape.pt", (-1, 4), (4, 1))
+    one("huge_shape.pt", (1 << 40, 1 << 40), (1 << 40, 1))
+    one("numel_overflow.pt", (1 << 31, 1 << 31, 1 << 31), (1 << 62, 1 << 31, 1))
+    one("negative_stride.pt", (4,), (-1,))
+    one("negative_offset.pt", (2,), (1,), offset=-2)
+    one("view_past_storage.pt", (2, 4), (4, 1))
+    one("storage_numel_overflow.pt", (1,), (1,), storage=_Storage("0", 1 << 62))
+    one("storage_record_missing.pt", (1,), (1,), storage=_Storage("7", 4))
+    one("storage_shorter_than_declared.pt", (1,), (1,), storage=_Storage("0", 1000))
+
+
+# ---------------------------------------------------------------- safetensors
+
+def safetensors(header, data=b"", length=None):
+    text = header if isinstance(header, bytes) else json.dumps(header).encode()
+    return struct.pack("<Q", len(text) if length is None else length) + text + data
+
+
+def make_safetensors():
+    w = lambda name, blob: write("safetensors", name, blob)  # noqa: E731
+    f32 = lambda shape, offsets: {"dtype": "F32", "shape": shape, "data_offsets": offsets}  # noqa: E731
+    w("header_length_huge.safetensors", safetensors(b"{}", length=(1 << 63) + 5))
+    w("header_length_past_end.safetensors", safetensors(b"{}", length=4096))
+    w("negative_shape.safetensors", safetensors({"w": f32([-1, 4], [0, 16])}, b"\0" * 16))
+    w("numel_overflow.safetensors", safetensors({"w": f32([1 << 32, 1 << 32, 1 << 2], [0, 16])}, b"\0" * 16))
+    w("offsets_out_of_range.safetensors", safetensors({"w": f32([4], [0, 1 << 40])}, b"\0" * 16))
+    w("offsets_reversed.safetensors", safetensors({"w": f32([0], [16, 0])}, b"\0" * 16))
+    w("overlapping_tensors.safetensors", safetensors({"a": f32([4], [0, 16]), "b": f32([4], [0, 16])}, b"\0" * 16))
+    w("size_mismatch.safetensors", safetensors({"w": f32([3], [0, 16])}, b"\0" * 16))
+    w("unknown_dtype.safetensors", safetensors({"w": {"dtype": "F128", "shape": [1], "data_offsets": [0, 16]}}, b"\0" * 16))
+    w("duplicate_keys.safetensors", safetensors(b'{"w":{"dtype":"F32","shape":[1],"data_offsets":[0,4]},'
+                                                b'"w":{"dtype":"F32","shape":[1],"data_offsets":[0,4]}}', b"\0" * 4))
+    w("nesting_bomb.safetensors", safetensors(b"[" * 10_000 + b"]" * 10_000))
+    w("huge_number.safetensors", safetensors({"w": f32([10 ** 30], [0, 4])}, b"\0" * 4))
+    w("not_utf8.safetensors", safetensors(b'{"\xff\xfe":1}'))
+
+
+# ---------------------------------------------------------------- native (.decant)
+
+def native(metadata, directory, tensor_count, data=b"", alignment=64, data_offset=None, file_length=None):
+    m, d = metadata, directory
+    offset = data_offset if data_offset is not None else -(-(64 + len(m) + len(d)) // alignment) * alignment
+    length = file_length if file_length is not None else offset + len(data)
+    pre = b"DECANT\x00\x1a" + struct.pack("<IIQQQQQ", 1, alignment, len(m), tensor_count, len(d), offset, length)
+    checksum = xxhash.xxh64(pre + m + d).intdigest()
+    head = pre + struct.pack("<Q", checksum) + m + d
+    # A data offset past the bytes written is left as declared (the file ends after the header).
+    return head + b"\0" * (offset - len(head)) + data if len(head) <= offset <= 1 << 20 else head + data
+
+
+def entry(name, storage, shape, offset, length, checksum=0):
+    return (struct.pack("<H", len(name)) + name + bytes([storage, len(shape)])
+            + b"".join(struct.pack("<Q", d & 0xFFFFFFFFFFFFFFFF) for d in shape)
+            + struct.pack("<QQQ", offset, length, checksum))
+
+
+def make_native():
+    w = lambda name, blob: write("native", name, blob)  # noqa: E731
+    data = b"\0" * 16
+    good = entry(b"w", 0, [4], 0, 16, xxhash.xxh64(data).intdigest())
+    w("tensor_count_huge.decant", native(b"{}", good, 1 << 62, data))
+    w("shape_overflow.decant", native(b"{}", entry(b"w", 0, [1 << 32, 1 << 32], 0, 16), 1, data))
+    w("shape_negative.decant", native(b"{}", entry(b"w", 0, [-4], 0, 16), 1, data))
+    w("offset_out_of_range.decant", native(b"{}", entry(b"w", 0, [4], 1 << 40, 16), 1, data))
+    w("rank_too_high.decant", native(b"{}", entry(b"w", 0, [1] * 200, 0, 16), 1, data))
+    w("duplicate_names.decant", native(b"{}", good + entry(b"w", 0, [4], 64, 16, xxhash.xxh64(data).intdigest()), 2,
+                                       data + b"\0" * 48 + data))
+    w("metadata_nesting_bomb.decant", native(b"[" * 10_000 + b"]" * 10_000, b"", 0))
+    w("alignment_not_power_of_two.decant", native(b"{}", b"", 0, alignment=96))
+    w("data_offset_past_end.decant", native(b"{}", good, 1, data, data_offset=1 << 40))
+    w("q8_shape_not_blocks.decant", native(b"{}", entry(b"w", 3, [3], 0, 34), 1, b"\0" * 34))
+    w("bad_tensor_checksum.decant", native(b"{}", entry(b"w", 0, [4], 0, 16, 12345), 1, data))
+
+
+# ---------------------------------------------------------------- EFF manifests and archives
+
+SHA = "0" * 64
+MANIFEST = """artifacts:
+  model_weights.ckpt: {encryption: wogsoimicu, sha256: %s}
+metadata: {format_version: 3, origin: NeMo}
+""" % SHA
+
+
+def make_eff_manifest():
+    w = lambda name, text: write("eff-manifest", name, text.encode() if isinstance(text, str) else text)  # noqa: E731
+    laughs = "lol0: &lol0 [lol]\n"
+    for i in range(1, 20):
+        laughs += "lol%d: &lol%d [%s]\n" % (i, i, ", ".join(["*lol%d" % (i - 1)] * 10))
+    w("billion_laughs.yaml", laughs + "metadata: {format_version: *lol19}\n")
+    w("billion_laughs_metadata.yaml", laughs + "metadata:\n  format_version: 3\n  bomb: *lol19\n")
+    w("nesting_bomb.yaml", "metadata: " + "[" * 50_000 + "]" * 50_000 + "\n")
+    w("nesting_bomb_block.yaml", "metadata:\n" + "".join(" " * i + "k:\n" for i in range(1, 400)))
+    w("not_a_mapping.yaml", "- 1\n- 2\n")
+    w("tabs_and_garbage.yaml", "\t\x00\x01: [\n")
+    w("format_version_huge.yaml", "metadata:\n  format_version: 99999999999999999999999\n")
+    w("unknown_codec.yaml", MANIFEST.replace("wogsoimicu", "rot13"))
+    w("unsafe_artifact_name.yaml", MANIFEST.replace("model_weights.ckpt", "../../etc/cron.d/x"))
+    w("encrypted_without_sha256.yaml", MANIFEST.replace(", sha256: " + SHA, ""))
+
+
+def make_eff():
+    def eff(members, manifest):
+        out = io.BytesIO()
+        with tarfile.open(fileobj=out, mode="w:gz", format=tarfile.GNU_FORMAT) as t:
+            for name, data, kind in members + [("manifest.yaml", manifest.encode(), tarfile.REGTYPE)]:
+                info = tarfile.TarInfo(name)
+                info.type = kind
+                if kind == tarfile.SYMTYPE:
+                    info.linkname = "/etc/passwd"
+                info.size = len(data) if kind == tarfile.REGTYPE else 0
+                t.addfile(info, io.BytesIO(data) if kind == tarfile.REGTYPE else None)
+        return out.getvalue()
+
+    weights = "artifacts/model_weights.ckpt"
+    write("eff", "dotdot_member.tlt", eff([(weights, b"\0" * 64, tarfile.REGTYPE),
+                                           ("../../model_weights.ckpt", b"\0" * 64, tarfile.REGTYPE)], MANIFEST))
+    write("eff", "absolute_member.tlt", eff([(weights, b"\0" * 64, tarfile.REGTYPE),
+                                             ("/etc/cron.d/x", b"\0" * 64, tarfile.REGTYPE)], MANIFEST))
+    write("eff", "blob_too_short.tlt", eff([(weights, b"\0" * 8, tarfile.REGTYPE)], MANIFEST))
+    write("eff", "unlisted_member.tlt", eff([(weights, b"\0" * 64, tarfile.REGTYPE),
+                                             ("artifacts/extra.bin", b"x", tarfile.REGTYPE)], MANIFEST))
+    write("eff", "symlink_member.tlt", eff([(weights, b"", tarfile.SYMTYPE)], MANIFEST))
+    write("eff", "missing_member.tlt", eff([], MANIFEST))
+    write("eff", "sha256_mismatch.tlt", eff([(weights, bytes(range(256)) * 4, tarfile.REGTYPE)], MANIFEST))
+
+
+# ---------------------------------------------------------------- gzip
+
+def make_gzip():
+    body = gzip.compress(b"hello world" * 100, mtime=0)
+    bad_crc = bytearray(body)
+    bad_crc[-8] ^= 0xFF
+    write("gzip", "bad_crc.gz", bytes(bad_crc))
+    bad_length = bytearray(body)
+    bad_length[-1] ^= 0xFF
+    write("gzip", "bad_length.gz", bytes(bad_length))
+    write("gzip", "truncated.gz", body[: len(body) // 2])
+    write("gzip", "fextra_past_end.gz", b"\x1f\x8b\x08\x04\0\0\0\0\0\xff" + struct.pack("<H", 0xFFFF) + b"ab")
+    write("gzip", "fname_unterminated.gz", b"\x1f\x8b\x08\x08\0\0\0\0\0\xff" + b"a" * 100)
+    write("gzip", "bad_method.gz", b"\x1f\x8b\x07\0\0\0\0\0\0\xff" + b"\0" * 20)
+    write("gzip", "corrupt_deflate.gz", body[:10] + b"\xff" * 20 + body[-8:])
+    write("gzip", "trailing_garbage.gz", body + b"garbage!")
+
+
+# ---------------------------------------------------------------- codec (raw blobs, .etlt framing)
+
+def make_codec():
+    write("codec", "blob_too_short.bin", b"\x01" * 15)
+    write("codec", "etlt_name_past_end.etlt", struct.pack("<I", 1000) + b"input_1" + b"\0" * 40)
+    write("codec", "random_blob.bin", bytes((i * 131 + 7) % 256 for i in range(600)))
+
+
+# ---------------------------------------------------------------- tokenizer vocabularies
+
+def make_tokenizer():
+    w = lambda name, data: write("tokenizer", name, data)  # noqa: E731
+    w("empty_vocab.txt", b"")
+    w("no_unk_vocab.txt", b"[PAD]\n[CLS]\n[SEP]\n[MASK]\nthe\n")
+    w("not_utf8_vocab.txt", b"[PAD]\n[UNK]\n[CLS]\n[SEP]\n[MASK]\n\xff\xfe\n")
+    w("duplicate_tokens_vocab.txt", b"[PAD]\n[UNK]\n[CLS]\n[SEP]\n[MASK]\nthe\nthe\n")
+
+
+if __name__ == "__main__":
+    for make in (make_tar, make_nemo, make_zip, make_pickle, make_torch, make_safetensors, make_native,
+                 make_eff_manifest, make_eff, make_gzip, make_codec, make_tokenizer):
+        make()
+    total = sum(os.path.getsize(os.path.join(d, f)) for d, _, fs in os.walk(ROOT) for f in fs)
+    print("adversarial corpus: %d bytes under %s" % (total, os.path.relpath(ROOT)))
