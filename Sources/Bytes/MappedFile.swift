@@ -47,14 +47,13 @@ public final class MappedFile: @unchecked Sendable {
 
     /// Drops resident pages of an already-consumed range so streaming a big file keeps RSS flat.
     public func release(offset: Int, length: Int) {
-        #if canImport(Glibc)
-        guard let base, length > 0 else { return }
-        let page = Int(sysconf(Int32(_SC_PAGESIZE)))
-        let start = (offset / page) * page
-        let end = min(count, offset + length)
-        let alignedEnd = (end / page) * page
-        guard alignedEnd > start else { return }
-        _ = madvise(base + start, alignedEnd - start, MADV_DONTNEED)
-        #endif
+        guard offset >= 0, length > 0, offset < count else { return }
+        releasePages(UnsafeRawBufferPointer(rebasing: view.buffer[offset..<min(count, offset + length)]))
+    }
+}
+
+extension MappedFile: PageReleasable {
+    public func releasePages(_ bytes: UnsafeRawBufferPointer) {
+        dropResidentPages(bytes, of: view.buffer)
     }
 }

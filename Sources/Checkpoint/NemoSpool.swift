@@ -67,7 +67,7 @@ public final class SpoolFile: ByteSink {
 }
 
 /// Owns a mapping of a spool file; unmapping releases the last reference to the unlinked file.
-final class SpoolMapping: @unchecked Sendable {
+final class SpoolMapping: PageReleasable, @unchecked Sendable {
     let base: UnsafeMutableRawPointer
     let count: Int
 
@@ -77,4 +77,9 @@ final class SpoolMapping: @unchecked Sendable {
     }
 
     deinit { munmap(base, count) }
+
+    /// The mapping is read-only and the file stays until unmapped, so dropped pages are re-read from it.
+    func releasePages(_ bytes: UnsafeRawBufferPointer) {
+        dropResidentPages(bytes, of: UnsafeRawBufferPointer(start: base, count: count))
+    }
 }

@@ -7,8 +7,6 @@ struct Float32Values {
     /// Keeps `buffer` alive (the mapped file, or the copy).
     private let bytes: ByteView
     let buffer: UnsafeBufferPointer<Float>
-    /// Whether `buffer` is the source's own memory (so its pages can be released once written).
-    let isSourceMemory: Bool
 
     init(_ tensor: TensorView) throws {
         let count = tensor.count
@@ -17,7 +15,6 @@ struct Float32Values {
             if let base = contiguous.buffer.baseAddress, Int(bitPattern: base) % MemoryLayout<Float>.alignment == 0 {
                 bytes = contiguous
                 buffer = UnsafeBufferPointer(start: base.assumingMemoryBound(to: Float.self), count: count)
-                isSourceMemory = contiguous.owner === tensor.storage.owner
                 return
             }
         }
@@ -30,6 +27,10 @@ struct Float32Values {
         }
         bytes = copy.view
         buffer = UnsafeBufferPointer(destination)
-        isSourceMemory = false
+    }
+
+    /// Drops the pages of `range` once written, when the values are the source's mapped memory (a copy ignores it).
+    func releasePages(_ range: Range<Int>) {
+        bytes.releasePages(UnsafeRawBufferPointer(UnsafeBufferPointer(rebasing: buffer[range])))
     }
 }

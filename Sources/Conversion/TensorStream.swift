@@ -45,7 +45,7 @@ struct TensorStream {
             let (type, reason) = storage(tensor)
             let measurement = try ChunkedEncoder.encode(values.buffer, as: type, shape: tensor.shape, name: tensor.name) { bytes, range in
                 try write(bytes)
-                if values.isSourceMemory { release.release(UnsafeRawBufferPointer(UnsafeBufferPointer(rebasing: values.buffer[range]))) }
+                values.releasePages(range)
             }
             results.append(ConvertedTensor(name: tensor.name, shape: tensor.shape, storage: type, reason: reason,
                                            measurement: measurement))
