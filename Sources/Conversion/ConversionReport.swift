@@ -45,11 +45,11 @@ public struct ConversionReport: Sendable {
     public func errorTable(limit: Int? = 20) -> String {
         let report = errors
         guard let worst = report.measurements.first else {
-            return "error: none (all \(tensors.count) tensors stored as f32, bit-exact)"
+            return "accuracy: no loss (all \(tensors.count) tensors stored as f32, bit-exact)"
         }
         let stored = Dictionary(grouping: report.measurements, by: \.storage).map { "\($0.value.count) \($0.key.rawValue)" }
             .sorted().joined(separator: ", ")
-        let summary = "error: \(report.measurements.count) of \(tensors.count) tensors converted (\(stored)); worst relative RMS "
+        let summary = "accuracy: \(report.measurements.count) of \(tensors.count) tensors converted (\(stored)); worst relative RMS "
             + "\(formatted(worst.relativeRMS)) (\(worst.name)), largest |error| "
             + "\(formatted(report.measurements.map(\.maxAbsError).max() ?? 0)), \(overflowCount) overflows"
         return report.table(limit: limit) + "\n" + summary

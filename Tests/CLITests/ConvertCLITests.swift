@@ -23,7 +23,7 @@ import Testing
             row.split(separator: " ").first { $0.hasSuffix("%") }.flatMap { Double($0.dropLast()) }
         }
         #expect(percents.count == 12 && percents == percents.sorted(by: >))
-        #expect(run.stdout.contains("error: 12 of 39 tensors converted (12 q4); worst relative RMS"))
+        #expect(run.stdout.contains("accuracy: 12 of 39 tensors converted (12 q4); worst relative RMS"))
         #expect(try decant("check", folder.file("m.decant")).status == 0)
     }
 
