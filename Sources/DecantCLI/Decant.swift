@@ -7,7 +7,8 @@ struct Decant: ParsableCommand {
         commandName: "decant",
         abstract: "Take checkpoints out of locked or unsafe containers into a fast, memory-mappable format.",
         version: "0.1.0",
-        subcommands: [DecryptCommand.self, EncryptCommand.self, CheckCommand.self, ConvertCommand.self,
-                      AskCommand.self, VerifyCommand.self, EvalCommand.self, InspectCommand.self]
+        // In the order a user meets them: look inside, unlock, convert, check, prove, use.
+        subcommands: [InspectCommand.self, DecryptCommand.self, EncryptCommand.self, ConvertCommand.self, CheckCommand.self,
+                      VerifyCommand.self, AskCommand.self, EvalCommand.self]
     )
 }
