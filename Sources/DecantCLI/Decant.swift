@@ -9,6 +9,6 @@ struct Decant: ParsableCommand {
         version: "0.1.0",
         // In the order a user meets them: look inside, unlock, convert, check, prove, use.
         subcommands: [InspectCommand.self, DecryptCommand.self, EncryptCommand.self, ConvertCommand.self, CheckCommand.self,
-                      VerifyCommand.self, AskCommand.self, EvalCommand.self]
+                      VerifyCommand.self, AskCommand.self, EvalCommand.self, CleanCommand.self]
     )
 }
