@@ -22,7 +22,7 @@ for step in "${steps[@]}"; do
             echo "== ThreadSanitizer: EFF pipeline and inference threading (.build-tsan)"
             swift build --build-tests --sanitize thread --scratch-path .build-tsan
             TSAN_OPTIONS=halt_on_error=1 swift test --skip-build --sanitize thread --scratch-path .build-tsan \
-                --filter 'ArtifactPipelineTests|EFFReaderTests|EFFWriterTests|InferenceTests|NemoArchiveTests'
+                --filter 'ArtifactPipelineTests|EFFPipelinedReadTests|EFFReaderTests|EFFWriterTests|NemoArchiveTests|InferenceTests'
             ;;
         fuzz)
             echo "== fuzz smoke: 5 s per target from the fixtures and the adversarial corpus (about a minute)"
