@@ -15,6 +15,8 @@ public enum EFFError: DecantError, Equatable {
     case wrongLoadKey(artifact: String)
     /// An encrypted artifact was read without a key.
     case keyRequired(artifact: String)
+    /// Encrypting a `.nemo`: its `model_config.yaml`, which the manifest records facts from, is not usable YAML.
+    case badNemoConfig(reason: String)
 
     public var description: String {
         switch self {
@@ -32,6 +34,8 @@ public enum EFFError: DecantError, Equatable {
             return "wrong load key: SHA-256 of decrypted \(artifact) does not match the manifest"
         case let .keyRequired(artifact):
             return "\(artifact) is encrypted: a load key (--key) is required"
+        case let .badNemoConfig(reason):
+            return "model_config.yaml of the .nemo to encrypt: expected YAML, \(reason)"
         }
     }
 }

@@ -143,7 +143,13 @@ public enum TAOConversion {
             }
             try writer.addArtifact(entry.path, size: entry.size, from: source, encrypt: entry.path == "model_weights.ckpt", fields: fields)
         }
-        let configNode = try config.flatMap { try Yams.compose(yaml: String(decoding: $0, as: UTF8.self)) }
+        let configNode = try config.flatMap { bytes -> Node? in
+            let text = String(decoding: bytes, as: UTF8.self)
+            if let refusal = YAMLPreflight.refusal(text) { throw EFFError.badNemoConfig(reason: refusal) }
+            do { return try Yams.compose(yaml: text) } catch {
+                throw EFFError.badNemoConfig(reason: "the parser says: \(String(describing: error).split(separator: "\n").first ?? "")")
+            }
+        }
         var extra: [String: [(key: String, value: String)]] = [:]
         for member in members where member.path != "model_config.yaml" && member.path != "model_weights.ckpt" {
             if let confPath = configNode.flatMap({ keyPath(in: $0, referencing: member.path) }) { extra[member.path] = [("conf_path", confPath)] }
