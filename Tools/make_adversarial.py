@@ -104,6 +104,11 @@ def make_nemo():
         laughs += b"%s: &%s [*%s, *%s, *%s, *%s, *%s, *%s, *%s, *%s, *%s, *%s]\n" % ((cur.encode(), cur.encode()) + (prev.encode(),) * 10)
     write("nemo", "billion_laughs_config.nemo", nemo(tar_member("model_config.yaml", laughs),
                                                      tar_member("model_weights.ckpt", b"A" * 64)))
+    # The same configs fed to `decant encrypt`, which reads model_config.yaml to fill the manifest.
+    deep = b"a: " + b"[" * 50_000 + b"]" * 50_000 + b"\n"
+    for name, config in [("billion_laughs_config.nemo", laughs), ("deep_config.nemo", deep),
+                         ("unterminated_config.nemo", b"a: [1, 2\n")]:
+        write("nemo-encrypt", name, nemo(tar_member("model_config.yaml", config), tar_member("model_weights.ckpt", b"A" * 64)))
     # Many members, gzip-compressed: 50,000 headers (25 MB of tar) in ~110 KB.
     body = tar_header("d", typeflag=b"5") * 50_000 + tar_end()
     write("nemo", "many_members.nemo", gzip.compress(body, 9, mtime=0))
@@ -232,10 +237,13 @@ def torch_zip(tensors, storages):
     Pickler(buf, protocol=2).dump(tensors)
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w", zipfile.ZIP_STORED) as z:
-        z.writestr("archive/data.pkl", buf.getvalue())
+        # Fixed timestamps keep the files byte-identical from run to run.
+        def put(name, data):
+            z.writestr(zipfile.ZipInfo(name, date_time=(1980, 1, 1, 0, 0, 0)), data)
+        put("archive/data.pkl", buf.getvalue())
         for key, data in storages.items():
-            z.writestr("archive/data/" + key, data)
-        z.writestr("archive/version", "3\n")
+            put("archive/data/" + key, data)
+        put("archive/version", "3\n")
     return out.getvalue()
 
 
@@ -350,7 +358,8 @@ def make_eff_manifest():
 def make_eff():
     def eff(members, manifest):
         out = io.BytesIO()
-        with tarfile.open(fileobj=out, mode="w:gz", format=tarfile.GNU_FORMAT) as t:
+        with gzip.GzipFile(fileobj=out, mode="wb", mtime=0) as packed, \
+                tarfile.open(fileobj=packed, mode="w", format=tarfile.GNU_FORMAT) as t:
             for name, data, kind in members + [("manifest.yaml", manifest.encode(), tarfile.REGTYPE)]:
                 info = tarfile.TarInfo(name)
                 info.type = kind

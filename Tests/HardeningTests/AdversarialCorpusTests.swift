@@ -72,7 +72,8 @@ struct AdversarialCorpusTests {
 
 /// The readers of hostile input, one per corpus folder, driven the way Decant drives them.
 enum CorpusReader: String, CaseIterable {
-    case codec, eff, effManifest = "eff-manifest", gzip, tar, zip, pickle, torch, nemo, native, safetensors, tokenizer
+    case codec, eff, effManifest = "eff-manifest", gzip, tar, zip, pickle, torch, nemo, nemoEncrypt = "nemo-encrypt", native,
+         safetensors, tokenizer
 
     /// Pickle ceilings scaled down so bombs stay small files; the checks are the ones the defaults use.
     static let pickleOptions = PickleOptions(maxMemoEntries: 10_000, maxStackDepth: 10_000, maxStringBytes: 1 << 20,
@@ -107,6 +108,8 @@ enum CorpusReader: String, CaseIterable {
             _ = try TorchCheckpoint.read(view, options: Self.pickleOptions).allTensors()
         case .nemo:
             _ = try NemoArchive.open(view, options: NemoOptions(spoolDirectory: NSTemporaryDirectory(), memberLimit: 1 << 20))
+        case .nemoEncrypt:
+            _ = try TAOConversion.encryptNemo(path: path, key: try LoadKey("nvidia_tlt"), to: DiscardingSink())
         case .native:
             let file = try NativeFile(view: view)
             for name in file.names { _ = try file.tensor(named: name) }
