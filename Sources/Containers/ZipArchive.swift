@@ -154,7 +154,9 @@ public struct ZipArchive: Sendable {
     /// Reads the local header to find where the data really starts: its extra field differs from the central one.
     private static func localDataOffset(_ view: ByteView, entry: String, localOffset: Int, dataLimit: Int) throws(ZipError) -> Int {
         guard localOffset >= 0, localOffset <= dataLimit - 30 else {
-            throw .entryOutOfRange(entry: entry, start: localOffset, end: localOffset + 30, limit: dataLimit)
+            // A zip64 extra field can set the offset to anything up to Int.max: saturate rather than overflow.
+            let (end, overflow) = localOffset.addingReportingOverflow(30)
+            throw .entryOutOfRange(entry: entry, start: localOffset, end: overflow ? Int.max : end, limit: dataLimit)
         }
         var reader = ByteReader(view, offset: localOffset, context: "zip local header")
         do {
