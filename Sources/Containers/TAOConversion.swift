@@ -188,10 +188,11 @@ public enum TAOConversion {
         return TAOReport(container: "raw blob", members: [.init(name: "payload", size: file.count, codec: "default", check: "")], metadata: [])
     }
 
-    /// Writes a mapped file from `offset` on in 64 MiB slices, dropping each from the resident set once written.
+    /// Writes a mapped file from `offset` on in 8 MiB slices, dropping each from the resident set once written
+    /// (the slice and the cipher's output buffer are what stays resident, far under the 100 MB budget).
     private static func stream(_ file: MappedFile, from offset: Int, into sink: ByteSink) throws {
         file.adviseSequential()
-        let step = 64 << 20
+        let step = 8 << 20
         var position = offset
         while position < file.count {
             let length = min(step, file.count - position)
