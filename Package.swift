@@ -90,7 +90,7 @@ let package = Package(
         .testTarget(name: "SafetensorsTests", dependencies: ["Safetensors"], path: "Tests/SafetensorsTests"),
         .testTarget(name: "CheckpointTests", dependencies: ["Checkpoint"], path: "Tests/CheckpointTests"),
         .testTarget(name: "MegatronTests", dependencies: ["Megatron", "Checkpoint"], path: "Tests/MegatronTests"),
-        .testTarget(name: "QuantizationTests", dependencies: ["Quantization"], path: "Tests/QuantizationTests"),
+        .testTarget(name: "QuantizationTests", dependencies: ["Quantization", "CKernels"], path: "Tests/QuantizationTests"),
         .testTarget(name: "NativeFormatTests", dependencies: ["NativeFormat"], path: "Tests/NativeFormatTests"),
         .testTarget(name: "ConversionTests", dependencies: ["Conversion", "NativeFormat", "Safetensors", "Checkpoint", "Megatron",
                                                             "Quantization", "Tensors", "Codec", "Containers", "Bytes"],

@@ -336,7 +336,7 @@ void decant_q4_decode(const void *src, float *dst, size_t blocks, int path) {
 
 // MARK: - Error measurement
 
-void decant_accumulate_error(const float *reference, const float *approximation, size_t n, decant_error_totals *totals) {
+static void accumulate_error_scalar(const float *reference, const float *approximation, size_t n, decant_error_totals *totals) {
     double squared_error = 0, squared_reference = 0, max_abs = totals->max_abs_error;
     uint64_t skipped = 0;
     for (size_t i = 0; i < n; i++) {
@@ -353,4 +353,56 @@ void decant_accumulate_error(const float *reference, const float *approximation,
     totals->max_abs_error = max_abs;
     totals->compared += n - skipped;
     totals->skipped += skipped;
+}
+
+#if defined(DECANT_X86)
+/// The same sums in f64, 16 values a step: masked lanes drop non-finite references, a NaN difference is
+/// remembered and makes the maximum NaN as in the scalar loop. Only the summation order differs (≈ 1e-16 relative).
+DECANT_AVX512 static void accumulate_error_avx512(const float *reference, const float *approximation, size_t n,
+                                                  decant_error_totals *totals) {
+    __m512d error0 = _mm512_setzero_pd(), error1 = _mm512_setzero_pd();
+    __m512d norm0 = _mm512_setzero_pd(), norm1 = _mm512_setzero_pd();
+    __m512d largest = _mm512_setzero_pd();
+    const __m512i magnitude_mask = _mm512_set1_epi32(0x7FFFFFFF), infinity_bits = _mm512_set1_epi32(0x7F800000);
+    uint64_t skipped = 0;
+    int saw_nan = 0;
+    size_t i = 0;
+    for (; i + 16 <= n; i += 16) {
+        __m512 r = _mm512_loadu_ps(reference + i), a = _mm512_loadu_ps(approximation + i);
+        __mmask16 finite = _mm512_cmplt_epi32_mask(_mm512_and_si512(_mm512_castps_si512(r), magnitude_mask), infinity_bits);
+        skipped += 16u - (uint64_t)__builtin_popcount((unsigned)finite);
+        __mmask8 low = (__mmask8)(finite & 0xFF), high = (__mmask8)(finite >> 8);
+        __m512d r0 = _mm512_maskz_cvtps_pd(low, _mm512_castps512_ps256(r));
+        __m512d r1 = _mm512_maskz_cvtps_pd(high, _mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(r), 1)));
+        __m512d a0 = _mm512_maskz_cvtps_pd(low, _mm512_castps512_ps256(a));
+        __m512d a1 = _mm512_maskz_cvtps_pd(high, _mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(a), 1)));
+        __m512d d0 = _mm512_sub_pd(a0, r0), d1 = _mm512_sub_pd(a1, r1);
+        saw_nan |= _mm512_cmp_pd_mask(d0, d0, _CMP_UNORD_Q) | _mm512_cmp_pd_mask(d1, d1, _CMP_UNORD_Q);
+        error0 = _mm512_fmadd_pd(d0, d0, error0);
+        error1 = _mm512_fmadd_pd(d1, d1, error1);
+        norm0 = _mm512_fmadd_pd(r0, r0, norm0);
+        norm1 = _mm512_fmadd_pd(r1, r1, norm1);
+        largest = _mm512_max_pd(largest, _mm512_max_pd(_mm512_abs_pd(d0), _mm512_abs_pd(d1)));
+    }
+    double max_abs = totals->max_abs_error, vector_max = _mm512_reduce_max_pd(largest);
+    if (saw_nan) max_abs = __builtin_nan("");
+    else if (max_abs == max_abs && vector_max > max_abs) max_abs = vector_max;
+    totals->sum_squared_error += _mm512_reduce_add_pd(_mm512_add_pd(error0, error1));
+    totals->sum_squared_reference += _mm512_reduce_add_pd(_mm512_add_pd(norm0, norm1));
+    totals->max_abs_error = max_abs;
+    totals->compared += i - skipped;
+    totals->skipped += skipped;
+    accumulate_error_scalar(reference + i, approximation + i, n - i, totals);
+}
+#endif
+
+void decant_accumulate_error(const float *reference, const float *approximation, size_t n, decant_error_totals *totals,
+                             int path) {
+#if defined(DECANT_X86)
+    if (decant_usable_path(path) == DECANT_PATH_AVX512) {
+        accumulate_error_avx512(reference, approximation, n, totals);
+        return;
+    }
+#endif
+    accumulate_error_scalar(reference, approximation, n, totals);
 }

@@ -42,7 +42,7 @@ enum ChunkedEncoder {
             overflows += try Quantizer.encode(slice, as: storage, shape: sliceShape, name: name, into: output)
             let check = UnsafeMutableBufferPointer(rebasing: decoded[0..<range.count])
             try Quantizer.decode(UnsafeRawBufferPointer(output), as: storage, name: name, into: check)
-            decant_accumulate_error(slice.baseAddress!, check.baseAddress!, range.count, &totals)
+            decant_accumulate_error(slice.baseAddress!, check.baseAddress!, range.count, &totals, decant_kernel_best_path())
             try emit(UnsafeRawBufferPointer(output), range)
             start = range.upperBound
         }

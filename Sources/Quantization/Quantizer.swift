@@ -93,7 +93,7 @@ public enum Quantizer {
             }
             let window = UnsafeMutableBufferPointer(rebasing: scratch[0..<n])
             try decode(UnsafeRawBufferPointer(rebasing: encoded[byteStart..<(byteStart + byteCount)]), as: storage, name: name, into: window)
-            decant_accumulate_error(values.baseAddress! + start, window.baseAddress!, n, &totals)
+            decant_accumulate_error(values.baseAddress! + start, window.baseAddress!, n, &totals, decant_kernel_best_path())
             start += n
         }
         return QuantizationMeasurement(name: name, storage: storage, totals: totals)

@@ -53,7 +53,8 @@ typedef struct {
     /// Reference elements that are NaN or ±inf (not compared).
     uint64_t skipped;
 } decant_error_totals;
-void decant_accumulate_error(const float *reference, const float *approximation, size_t n, decant_error_totals *totals);
+void decant_accumulate_error(const float *reference, const float *approximation, size_t n, decant_error_totals *totals,
+                             int path);
 
 /// XXH64 (xxHash, Yann Collet), one-shot and streaming.
 uint64_t decant_xxh64(const void *data, size_t length, uint64_t seed);
