@@ -37,6 +37,10 @@ final class ScratchFolder {
 }
 
 func decant(_ arguments: String...) throws -> DecantRun {
+    try decant(arguments: arguments)
+}
+
+func decant(arguments: [String]) throws -> DecantRun {
     #expect(FileManager.default.isExecutableFile(atPath: decantBinary), "build decant first: swift build --build-tests")
     let process = Process()
     process.executableURL = URL(fileURLWithPath: decantBinary)

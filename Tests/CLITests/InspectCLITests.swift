@@ -5,24 +5,9 @@ import Testing
 
 /// Runs `decant inspect … --json` and parses the document.
 func inspectJSON(_ arguments: String..., sourceLocation: SourceLocation = #_sourceLocation) throws -> [String: Any] {
-    let run = try decantRun(["inspect"] + arguments + ["--json"])
+    let run = try decant(arguments: ["inspect"] + arguments + ["--json"])
     #expect(run.status == 0, "stderr: \(run.stderr)", sourceLocation: sourceLocation)
     return try #require(JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as? [String: Any], sourceLocation: sourceLocation)
-}
-
-func decantRun(_ arguments: [String]) throws -> DecantRun {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: decantBinary)
-    process.arguments = arguments
-    let out = Pipe(), err = Pipe()
-    process.standardOutput = out
-    process.standardError = err
-    try process.run()
-    let outData = out.fileHandleForReading.readDataToEndOfFile()
-    let errData = err.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
-    return DecantRun(status: process.terminationStatus, stdout: String(decoding: outData, as: UTF8.self),
-                     stderr: String(decoding: errData, as: UTF8.self))
 }
 
 func fixtureJSON(_ path: String) throws -> [String: Any] {
@@ -105,7 +90,7 @@ struct InspectCLITests {
     func tltWrongKey() throws {
         let path = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
             .appendingPathComponent("samples/qa_megatron_tiny.tlt").path
-        let run = try decantRun(["inspect", path, "--key", "tao-encode"])
+        let run = try decant(arguments: ["inspect", path, "--key", "tao-encode"])
         #expect(run.status == 1)
         #expect(run.stderrLines.count == 1)
         #expect(run.stderr.hasPrefix("error: wrong load key"), "stderr: \(run.stderr)")
@@ -175,14 +160,14 @@ struct InspectCLITests {
         #expect(Array(values[1..<4]).compactMap { $0 as? Double } == Array(want[1..<4]).compactMap { $0 as? Double })
         #expect((rows.first?["stats"] as? [String: Any])?["nan"] as? Int == 1)
 
-        let text = try decantRun(["inspect", fixtures.appendingPathComponent("inspect/stats_samples.pt").path, "--tensor", "f32_transposed"])
+        let text = try decant(arguments: ["inspect", fixtures.appendingPathComponent("inspect/stats_samples.pt").path, "--tensor", "f32_transposed"])
         #expect(text.status == 0)
         #expect(text.stdout.contains("first values of f32_transposed: ["))
     }
 
     @Test("--tensor with a name the file does not have: one error line, exit 1")
     func tensorMissing() throws {
-        let run = try decantRun(["inspect", fixtures.appendingPathComponent("inspect/stats_samples.pt").path, "--tensor", "nope"])
+        let run = try decant(arguments: ["inspect", fixtures.appendingPathComponent("inspect/stats_samples.pt").path, "--tensor", "nope"])
         #expect(run.status == 1)
         #expect(run.stderrLines.count == 1)
         #expect(run.stderr.contains("expected a tensor named nope") && run.stderr.contains("9 tensors"), "stderr: \(run.stderr)")
@@ -193,7 +178,7 @@ struct InspectCLITests {
         let marker = "/tmp/decant_malicious_pickle_ran"
         try? FileManager.default.removeItem(atPath: marker)
         let path = fixtures.appendingPathComponent("inspect/malicious_callback.pt").path
-        let refused = try decantRun(["inspect", path])
+        let refused = try decant(arguments: ["inspect", path])
         #expect(refused.status == 1)
         #expect(refused.stderrLines.count == 1)
         #expect(refused.stderr.contains("posix.system") && refused.stderr.contains("under callback"), "stderr: \(refused.stderr)")
@@ -210,7 +195,7 @@ struct InspectCLITests {
     func barePickles(file: String) throws {
         let marker = "/tmp/decant_malicious_pickle_ran"
         try? FileManager.default.removeItem(atPath: marker)
-        let run = try decantRun(["inspect", fixtures.appendingPathComponent("malicious/" + file).path, "--allow-opaque"])
+        let run = try decant(arguments: ["inspect", fixtures.appendingPathComponent("malicious/" + file).path, "--allow-opaque"])
         #expect(run.status == 1)
         #expect(run.stderrLines.count == 1 && run.stderr.hasPrefix("error: "))
         #expect(!FileManager.default.fileExists(atPath: marker))
@@ -218,14 +203,14 @@ struct InspectCLITests {
 
     @Test("a file that does not exist: one error line naming it")
     func missingFile() throws {
-        let run = try decantRun(["inspect", "/nonexistent/model.nemo"])
+        let run = try decant(arguments: ["inspect", "/nonexistent/model.nemo"])
         #expect(run.status == 1)
         #expect(run.stderrLines.count == 1 && run.stderr.contains("/nonexistent/model.nemo"))
     }
 
     @Test("text output: the layers line and the model line")
     func text() throws {
-        let run = try decantRun(["inspect", fixtures.appendingPathComponent("nemo/qa_megatron_tiny_nemo1.10style_v2layout.nemo").path])
+        let run = try decant(arguments: ["inspect", fixtures.appendingPathComponent("nemo/qa_megatron_tiny_nemo1.10style_v2layout.nemo").path])
         #expect(run.status == 0)
         #expect(run.stdout.contains("layers: NeMo archive, tar → torch zip (prefix model_weights/) → pickle protocol 2"))
         #expect(run.stdout.contains("naming nemo1.10; QKV layout v2"))
