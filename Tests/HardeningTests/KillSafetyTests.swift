@@ -44,9 +44,10 @@ struct KillSafetyTests {
                                 outputName: "out.decant")
     }
 
-    /// Runs `arguments + [destination]` once to completion for the reference and its duration, then eight times,
-    /// each killed 0 % … 80 % of that duration after its temporary appeared (so the kills land mid-write, and the
-    /// late ones after the rename).
+    /// Runs `arguments + [destination]` once to completion for the reference and its duration; then kills two runs
+    /// certainly mid-write (frozen with SIGSTOP as soon as their temporary appears, killed while it is still there,
+    /// so before the rename — retried when the write wins the race, which timing alone cannot rule out under a
+    /// sanitizer or a loaded machine), and eight runs 0 % … 80 % of that duration after their temporary appeared.
     private func killAtSpreadMoments(folder: Scratch, arguments: [String], outputName: String = "out.nemo") throws {
         let reference = folder.file("reference-" + outputName)
         let started = Date()
@@ -56,7 +57,27 @@ struct KillSafetyTests {
         let expected = try Data(contentsOf: URL(fileURLWithPath: reference))
 
         let destination = folder.file(outputName)
-        var killedBeforeCommit = 0
+        var frozenMidWrite = 0
+        for _ in 0..<40 where frozenMidWrite < 2 {
+            let process = try start(arguments + [destination])
+            let known = Set(folder.contents.filter { $0.hasPrefix(temporaryFilePrefix) })
+            var temporary: String?
+            while process.isRunning, temporary == nil {
+                temporary = folder.contents.first { $0.hasPrefix(temporaryFilePrefix) && !known.contains($0) }
+                if temporary == nil { Thread.sleep(forTimeInterval: 0.0002) }
+            }
+            kill(process.processIdentifier, SIGSTOP)
+            let stillWriting = temporary.map { folder.contents.contains($0) } ?? false
+            kill(process.processIdentifier, SIGKILL)
+            process.waitUntilExit()
+            if stillWriting {
+                frozenMidWrite += 1
+                #expect(!FileManager.default.fileExists(atPath: destination), "a run killed before its rename left a destination")
+            }
+            try? FileManager.default.removeItem(atPath: destination)
+        }
+        #expect(frozenMidWrite == 2, "could not stop a run while its temporary existed (\(frozenMidWrite) of 2)")
+
         for fraction in [0, 0.01, 0.02, 0.05, 0.1, 0.2, 0.4, 0.8] {
             let process = try start(arguments + [destination])
             let known = Set(folder.contents.filter { $0.hasPrefix(temporaryFilePrefix) })
@@ -70,14 +91,12 @@ struct KillSafetyTests {
                 let written = try Data(contentsOf: URL(fileURLWithPath: destination))
                 #expect(written == expected, "killed at \(fraction) of the run: the destination differs from the reference")
                 try FileManager.default.removeItem(atPath: destination)
-            } else {
-                killedBeforeCommit += 1
             }
             let visible = folder.contents.filter { !$0.hasPrefix(temporaryFilePrefix) }
             #expect(Set(visible).isSubset(of: folder.named), "unexpected files after a kill at \(fraction): \(visible)")
         }
-        // Without this the test could pass by killing only finished processes.
-        #expect(killedBeforeCommit >= 2, "only \(killedBeforeCommit) of 8 kills landed before the output was complete")
+        // The spread kills land before or after the rename depending on timing; either way the destination was
+        // absent or complete (checked above). The frozen kills guarantee the mid-write case was exercised.
 
         let leftovers = folder.contents.filter { $0.hasPrefix(temporaryFilePrefix) }
         #expect(!leftovers.isEmpty, "a SIGKILL mid-write should leave its temporary behind")
