@@ -42,6 +42,22 @@ public final class AtomicOutputFile: ByteSink {
             done += n
         }
         bytesWritten += done
+        startWriteback()
+    }
+
+    /// Bytes handed to the kernel for writing back so far (`sync_file_range`).
+    private var writebackStarted = 0
+    private static let writebackStep = 64 << 20
+
+    /// Starts writing back each full 64 MiB as it is written, so the fsync in `commit()` waits for the last
+    /// step only rather than for the whole file (0.2 s for 670 MB here).
+    private func startWriteback() {
+        #if os(Linux)
+        guard bytesWritten - writebackStarted >= Self.writebackStep else { return }
+        // Advisory: an error only means the fsync does all the work.
+        _ = linuxSyncFileRange(fd, Int64(writebackStarted), Int64(bytesWritten - writebackStarted), syncFileRangeWrite)
+        writebackStarted = bytesWritten
+        #endif
     }
 
     /// Writes `bytes` at an absolute position (for headers patched after the body is streamed).
@@ -86,6 +102,14 @@ public final class AtomicOutputFile: ByteSink {
         unlink(temporaryPath)
     }
 }
+
+#if os(Linux)
+// glibc declares sync_file_range only under _GNU_SOURCE, which the Glibc module is not built with.
+@_silgen_name("sync_file_range")
+private func linuxSyncFileRange(_ fd: Int32, _ offset: Int64, _ count: Int64, _ flags: UInt32) -> Int32
+/// SYNC_FILE_RANGE_WRITE from <fcntl.h>: start writeback of dirty pages in the range, without waiting.
+private let syncFileRangeWrite: UInt32 = 2
+#endif
 
 /// A directory that appears at its destination only when complete (HF exports).
 ///

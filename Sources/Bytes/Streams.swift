@@ -36,9 +36,18 @@ extension ByteSource {
         }
     }
 
-    /// Copies everything that is left into `sink` in chunks of `chunkSize`; returns the byte count.
+    /// Copies everything that is left into `sink` in chunks of `chunkSize`; returns the byte count. A lending
+    /// source hands its own buffers to the sink instead (one copy less per byte).
     @discardableResult
     public func pump(into sink: ByteSink, chunkSize: Int = 1 << 20) throws -> Int {
+        if let lender = self as? LendingByteSource {
+            var total = 0
+            while true {
+                let n = try lender.lend(upTo: chunkSize) { try sink.write($0) }
+                if n == 0 { return total }
+                total += n
+            }
+        }
         let chunk = UnsafeMutableRawBufferPointer.allocate(byteCount: chunkSize, alignment: 64)
         defer { chunk.deallocate() }
         var total = 0
@@ -56,6 +65,13 @@ extension ByteSource {
         try pump(into: collector, chunkSize: 64 << 10)
         return collector.bytes
     }
+}
+
+/// A source that can lend its own buffer instead of copying into the reader's.
+public protocol LendingByteSource: ByteSource {
+    /// Calls `body` with the next 1...`limit` bytes, valid only during the call, and returns how many;
+    /// 0 at the end, without calling `body`.
+    func lend(upTo limit: Int, _ body: (UnsafeRawBufferPointer) throws -> Void) throws -> Int
 }
 
 /// Reads a `ByteView` as a stream.

@@ -54,15 +54,26 @@ public final class SpoolFile: ByteSink {
         count += done
     }
 
+    /// Sizes the file to `size` bytes up front, so it can be mapped whole while it is still being written.
+    public func reserve(_ size: Int) throws(IOError) {
+        guard ftruncate(fd, off_t(size)) == 0 else {
+            throw .writeFailed(path: "temporary file in \(directory)", reason: String(cString: strerror(errno)))
+        }
+    }
+
     /// Maps everything written so far read-only; the mapping keeps the file alive after this object is gone.
-    public func map() throws(IOError) -> ByteView {
-        guard count > 0 else { return .empty }
-        let base = mmap(nil, count, PROT_READ, MAP_SHARED, fd, 0)
+    public func map() throws(IOError) -> ByteView { try map(length: count) }
+
+    /// Maps the first `length` bytes read-only (a reserved file may be mapped before they are written: writes
+    /// through the descriptor show through the mapping).
+    public func map(length: Int) throws(IOError) -> ByteView {
+        guard length > 0 else { return .empty }
+        let base = mmap(nil, length, PROT_READ, MAP_SHARED, fd, 0)
         guard let base, base != MAP_FAILED else {
             throw .cannotMap(path: "temporary file in \(directory)", reason: String(cString: strerror(errno)))
         }
-        let mapping = SpoolMapping(base: base, count: count)
-        return ByteView(owner: mapping, buffer: UnsafeRawBufferPointer(start: base, count: count))
+        let mapping = SpoolMapping(base: base, count: length)
+        return ByteView(owner: mapping, buffer: UnsafeRawBufferPointer(start: base, count: length))
     }
 }
 

@@ -3,35 +3,53 @@ import Codec
 import Containers
 
 /// Reads the artifacts of an EFF archive (a TAO `.tlt`) into NeMo members: the decrypted weights are spooled to
-/// an unlinked temporary file while their SHA-256 is checked, the small clear artifacts are read into memory.
+/// an unlinked temporary file while their SHA-256 is checked, the small artifacts are read into memory.
 extension NemoArchive {
     /// Opens the NeMo content of an EFF archive; `key` is required when any artifact is encrypted.
     public static func open(eff: EFFArchive, key: String?, options: NemoOptions = NemoOptions()) throws -> NemoArchive {
-        let loadKey = try key.map { passphrase throws(CodecError) in try LoadKey(passphrase) }
+        try open(eff: eff, key: key, options: options) { _, source, _ in
+            let spool = try SpoolFile(directory: options.spoolDirectory)
+            try source.pump(into: spool)
+            // Nobody sees the mapping before readArtifacts has verified every SHA-256.
+            return try spool.map()
+        }
+    }
+
+    /// The artifacts read so far, as NeMo members.
+    struct CollectedArtifacts {
         var paths: [String] = []
         var data: [String: ByteView] = [:]
-        var spools: [String: SpoolFile] = [:]
-        // Which config key an artifact stands for when the yaml itself does not say (`conf_path`).
+        /// Which config key an artifact stands for when the yaml itself does not say (`conf_path`).
         var references: [String: String] = [:]
+
+        func archive(eff: EFFArchive, options: NemoOptions) throws -> NemoArchive {
+            var members = NemoMembers(paths: paths, data: data)
+            for entry in eff.entries where data[entry.artifact.name] == nil {
+                members.oversized[entry.artifact.name] = entry.plaintextSize
+            }
+            return try NemoArchive(members: members, container: "EFF", options: options, references: references)
+        }
+    }
+
+    /// Reads every artifact: small ones into memory, the weights through `weights`, which gets the artifacts
+    /// read before them (the weights included, by name) and returns the weights' bytes.
+    static func open(eff: EFFArchive, key: String?, options: NemoOptions,
+                     weights: (EFFEntry, ByteSource, CollectedArtifacts) throws -> ByteView) throws -> NemoArchive {
+        let loadKey = try key.map { passphrase throws(CodecError) in try LoadKey(passphrase) }
+        var collected = CollectedArtifacts()
         try eff.readArtifacts(key: loadKey) { entry, source in
             let name = entry.artifact.name
-            paths.append(name)
-            if let key = entry.artifact.fields.first(where: { $0.key == "conf_path" })?.value { references[key] = name }
-            if basename(name) == NemoMembers.weightsName {
-                let spool = try SpoolFile(directory: options.spoolDirectory)
-                try source.pump(into: spool)
-                spools[name] = spool
+            collected.paths.append(name)
+            if let key = entry.artifact.fields.first(where: { $0.key == "conf_path" })?.value {
+                collected.references[key] = name
+            }
+            if basename(name) == NemoMembers.weightsName, !collected.data.keys.contains(where: { basename($0) == NemoMembers.weightsName }) {
+                collected.data[name] = try weights(entry, source, collected)
             } else if entry.plaintextSize <= options.memberLimit {
-                data[name] = ByteView(copying: try source.readAll(limit: options.memberLimit))
+                collected.data[name] = ByteView(copying: try source.readAll(limit: options.memberLimit))
             }
         }
-        // Mapped only now: readArtifacts has verified every SHA-256 by the time it returns.
-        for (name, spool) in spools { data[name] = try spool.map() }
-        var members = NemoMembers(paths: paths, data: data)
-        for entry in eff.entries where data[entry.artifact.name] == nil {
-            members.oversized[entry.artifact.name] = entry.plaintextSize
-        }
-        return try NemoArchive(members: members, container: "EFF", options: options, references: references)
+        return try collected.archive(eff: eff, options: options)
     }
 }
 

@@ -10,6 +10,11 @@ public enum SourceError: DecantError, Equatable {
     case unsupportedPayload(path: String, format: String)
     /// An archive's weights member that is intact (clear, or its SHA-256 matched) but not a torch checkpoint.
     case weightsNotATorchCheckpoint(path: String, member: String, firstBytes: String)
+    /// An archive member decrypted to another size than its entry declared.
+    case memberSizeMismatch(member: String, declared: Int, found: Int)
+    /// A checkpoint converted while it was still being decrypted did not, once complete, put a tensor where the
+    /// streamed read found it (the conversion is discarded).
+    case streamedLayoutMismatch(tensor: String, reason: String)
 
     public var description: String {
         switch self {
@@ -22,6 +27,10 @@ public enum SourceError: DecantError, Equatable {
             return "\(path): the decrypted payload is \(format), which holds no PyTorch weights"
         case let .weightsNotATorchCheckpoint(path, member, firstBytes):
             return "\(path): expected \(member) to be a torch checkpoint (zip, legacy or tar), found bytes \(firstBytes)"
+        case let .memberSizeMismatch(member, declared, found):
+            return "\(member): expected \(declared) bytes of plaintext, found \(found)"
+        case let .streamedLayoutMismatch(tensor, reason):
+            return "tensor \(tensor): the checkpoint read while decrypting disagrees with the complete one (\(reason))"
         }
     }
 }

@@ -31,6 +31,9 @@ public struct ModelSource: Sendable {
     public let torch: TorchCheckpoint?
     /// For EFF archives.
     public let manifest: EFFManifest?
+    /// Set by `openStreaming` while the weights are still being decrypted: `tensors` are placeholders until
+    /// resolved through it.
+    public internal(set) var arriving: ArrivingWeights? = nil
 
     public var config: NemoConfig? { nemo?.config }
     public var vocab: [String]? { nemo?.vocab }
@@ -44,12 +47,8 @@ public struct ModelSource: Sendable {
         switch try SourceKind.identify(file.view, path: path) {
         case .eff:
             let eff = try EFFArchive(path: path)
-            let archive = try NemoArchive.open(eff: eff, key: key, options: options.nemo)
-            // Without a manifest checksum (EFF v1/v2) only the content can reveal a wrong key.
-            let weights = eff.manifest.artifacts.first { $0.name == archive.weightsMember }
-            let unverified = weights.map { $0.isEncrypted && $0.sha256 == nil } ?? false
-            return try fromNemo(archive, path: path, outer: [eff.layerDescription, eff.compression == .gzip ? "tar.gz" : "tar"],
-                                manifest: eff.manifest, wrongKeyPossible: unverified, options: options)
+            return try fromEFF(eff, archive: try NemoArchive.open(eff: eff, key: key, options: options.nemo), path: path,
+                               options: options)
         case let .nemo(gzip):
             return try fromNemo(try NemoArchive.open(path: path, options: options.nemo), path: path,
                                 outer: [gzip ? "NeMo archive, tar.gz" : "NeMo archive, tar"], manifest: nil,
@@ -68,7 +67,7 @@ public struct ModelSource: Sendable {
         }
     }
 
-    private static func fromNemo(_ archive: NemoArchive, path: String, outer: [String], manifest: EFFManifest?,
+    static func fromNemo(_ archive: NemoArchive, path: String, outer: [String], manifest: EFFManifest?,
                                  wrongKeyPossible: Bool, options: SourceOptions) throws -> ModelSource {
         let inner = try fromTorch(archive.weights, path: path, member: archive.weightsMember,
                                   wrongKeyPossible: wrongKeyPossible, outer: [], options: options)

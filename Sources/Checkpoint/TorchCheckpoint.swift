@@ -60,7 +60,7 @@ public struct TorchCheckpoint: Sendable {
         return nil
     }
 
-    private init(format: Format, document: PickleDocument, storages: TorchStorages) throws {
+    init(format: Format, document: PickleDocument, storages: TorchStorages) throws {
         self.format = format
         self.root = document.root
         self.pickleProtocol = document.protocolVersion

@@ -231,13 +231,6 @@ final class ArtifactPipeline: @unchecked Sendable {
     }
 }
 
-/// A source that can lend its own buffer instead of copying into the reader's: one memcpy less per byte.
-protocol LendingByteSource: ByteSource {
-    /// Calls `body` with the next 1...`limit` bytes, valid only during the call, and returns how many;
-    /// 0 at the end, without calling `body`.
-    func lend(upTo limit: Int, _ body: (UnsafeRawBufferPointer) throws -> Void) throws -> Int
-}
-
 /// The artifact a pipeline's caller is on, as a `ByteSource`.
 private final class PipelineArtifactSource: LendingByteSource {
     private let pipeline: ArtifactPipeline

@@ -41,8 +41,14 @@ public struct ConversionPlan: Sendable {
 
     /// The canonical tensor as a view: zero-copy for renames, row truncations and v0/v1 QKV parts, gathered for v2.
     func materialize(_ plan: CanonicalTensorPlan) throws -> TensorView {
+        try MegatronMapping.materialize(plan, source: try sourceView(plan.sourceNames[0]))
+    }
+
+    /// A source tensor's view; for a source still being decrypted, once its bytes are there.
+    func sourceView(_ name: String) throws -> TensorView {
         // Plans are made from `sources`, so the name is always there.
-        try MegatronMapping.materialize(plan, source: sources[plan.sourceNames[0]]!)
+        let view = sources[name]!
+        return try source.arriving?.resolve(view) ?? view
     }
 }
 

@@ -10,12 +10,13 @@ public enum Converter {
         try validate(options)
         let clock = ContinuousClock()
         let start = clock.now
-        let source = try ModelSource.open(path: input, key: options.key, options: options.source)
-        let plan = try ConversionPlan(source: source, heads: options.heads, qkvLayout: options.qkvLayout)
-        // Only the native format records provenance. The hash starts once the source is open, beside the tensor
-        // stream: opening an EFF .tlt already keeps two threads busy (inflate + decrypt, hash + spool), and on two
-        // cores a third would only slow them down, while the stream leaves the second core free.
+        // Only the native format records provenance; its hash runs on a thread of its own from the start.
         let digest = options.format == .native ? SourceDigest(path: input) : nil
+        defer { digest?.stop() }
+        // An EFF .tlt is converted while its weights are still being decrypted (`ModelSource.openStreaming`).
+        let source = try ModelSource.openStreaming(path: input, key: options.key, options: options.source)
+        defer { source.arriving?.cancel() }
+        let plan = try ConversionPlan(source: source, heads: options.heads, qkvLayout: options.qkvLayout)
         let tensors: [ConvertedTensor]
         switch options.format {
         case .native:

@@ -8,23 +8,24 @@ import Tensors
 /// decrypted-weights spool file) drop their pages, heap copies ignore the request.
 struct SourcePageRelease {
     /// For each plan index, the source tensors whose last use it is.
-    private let releasedAfter: [Int: [TensorView]]
+    private let releasedAfter: [Int: [String]]
+    private let plan: ConversionPlan
 
     init(plan: ConversionPlan) {
         var lastUse: [String: Int] = [:]
         for (index, tensor) in plan.tensors.enumerated() {
             for name in tensor.sourceNames { lastUse[name] = index }
         }
-        var releasedAfter: [Int: [TensorView]] = [:]
-        for (name, index) in lastUse {
-            if let view = plan.sources[name] { releasedAfter[index, default: []].append(view) }
-        }
+        var releasedAfter: [Int: [String]] = [:]
+        for (name, index) in lastUse where plan.sources[name] != nil { releasedAfter[index, default: []].append(name) }
         self.releasedAfter = releasedAfter
+        self.plan = plan
     }
 
     /// Releases the sources whose last canonical tensor was plan entry `index`.
-    func release(after index: Int) {
-        for view in releasedAfter[index] ?? [] {
+    func release(after index: Int) throws {
+        for name in releasedAfter[index] ?? [] {
+            let view = try plan.sourceView(name)
             guard view.count > 0, let base = view.storage.buffer.baseAddress else { continue }
             var reach = 1
             for (size, stride) in zip(view.shape, view.strides) { reach += (size - 1) * stride }

@@ -49,11 +49,14 @@ struct TensorStream {
             }
             results.append(ConvertedTensor(name: tensor.name, shape: tensor.shape, storage: type, reason: reason,
                                            measurement: measurement))
-            release.release(after: index)
+            try release.release(after: index)
             done += tensor.shape.reduce(1, *) * tensor.dtype.size
             try observer?(ConversionProgress(tensorsDone: index + 1, tensorCount: plan.tensors.count, bytesDone: done,
                                              bytesTotal: total, lastTensor: tensor.name))
         }
+        // A source decrypted while it was converted is trusted only once complete: checksums verified and every
+        // tensor where the complete checkpoint puts it. The caller commits its output only after this.
+        try plan.source.arriving?.finish()
         return results
     }
 }

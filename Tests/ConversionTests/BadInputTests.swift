@@ -49,6 +49,22 @@ import Testing
         #expect(folder.contents.isEmpty)
     }
 
+    /// The weights of a `.tlt` are converted while they are decrypted: ciphertext damaged near the end is found
+    /// only after most tensors are written, and must still leave nothing behind.
+    @Test(arguments: OutputFormat.allCases)
+    func damagedCiphertextLeavesNothingBehind(format: OutputFormat) throws {
+        let folder = try ScratchFolder()
+        var damaged = try bytes(of: tinyTLT)
+        damaged[damaged.count * 3 / 4] ^= 0x40
+        let input = folder.file("damaged.tlt")
+        try damaged.write(to: URL(fileURLWithPath: input))
+        #expect(throws: (any Error).self) {
+            try Converter.convert(input: input, output: folder.file("out"),
+                                  options: ConversionOptions(format: format, storage: .f16, key: "tlt_encode"))
+        }
+        #expect(folder.contents == ["damaged.tlt"])
+    }
+
     @Test(arguments: [OutputFormat.hf, .safetensors], [StorageType.q8, .q4])
     func blockTypesCannotGoToFloatOnlyFormats(format: OutputFormat, storage: StorageType) throws {
         let folder = try ScratchFolder()

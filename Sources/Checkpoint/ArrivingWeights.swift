@@ -1,0 +1,177 @@
+import Bytes
+import Containers
+import Dispatch
+import Pickle
+import Synchronization
+import Tensors
+
+/// Decrypted weights that a background thread is still writing into a pre-sized spool file, so a conversion can
+/// start on the first tensors while the last ones are being decrypted.
+///
+/// The source's tensors are then placeholders: right names, dtypes and shapes, but storage at the start of the
+/// region, because a torch zip's storage offsets are only known once the bytes before them have arrived.
+/// `resolve` turns one into the real view, waiting for its bytes; `finish` waits for the end of the artifact
+/// (its SHA-256 and the gzip CRC checked), parses the complete checkpoint the usual way and requires every view
+/// handed out to be exactly the one that parse gives. Nothing read before `finish` returns may be trusted.
+public final class ArrivingWeights: @unchecked Sendable {
+    private struct Progress {
+        var available = 0
+        var done = false
+        var failure: (any Error)?
+        var cancelled = false
+    }
+
+    /// The whole weights member as it will be once written (mapped at its final size).
+    let region: ByteView
+    private let progress = Mutex(Progress())
+    /// Signalled on every change of `progress`; only the consuming thread waits on it.
+    private let changed = DispatchSemaphore(value: 0)
+
+    // Consumer side, set once by `attach` and then used from the consuming thread only.
+    private var torchZip: ArrivingTorchZip?
+    private var placeholders: [TensorView] = []
+    private var storageKeys: [String: String] = [:]
+    private var options = PickleOptions()
+
+    init(region: ByteView) {
+        self.region = region
+    }
+
+    // MARK: producer
+
+    /// Bytes `0..<count` are written.
+    func advance(to count: Int) {
+        progress.withLock { $0.available = count }
+        changed.signal()
+    }
+
+    func complete() {
+        progress.withLock { $0.done = true }
+        changed.signal()
+    }
+
+    func fail(_ error: any Error) {
+        progress.withLock { if $0.failure == nil { $0.failure = error } }
+        changed.signal()
+    }
+
+    var isCancelled: Bool { progress.withLock { $0.cancelled } }
+
+    // MARK: consumer
+
+    /// Stops the producer at its next chunk (after a failed conversion) and waits for it, so that nothing it uses
+    /// (libcrypto, which cleans up at exit) goes away under it if the process then ends. Harmless once finished.
+    public func cancel() {
+        progress.withLock { $0.cancelled = true }
+        try? waitForCompletion()
+    }
+
+    /// Blocks until bytes `0..<end` are there; throws what stopped the producer if they never will be.
+    func wait(through end: Int) throws {
+        while true {
+            let state = progress.withLock { $0 }
+            if let failure = state.failure { throw failure }
+            if state.available >= end { return }
+            if state.done {
+                throw TruncatedError(context: "decrypted weights", offset: state.available, needed: end - state.available,
+                                     available: 0)
+            }
+            changed.wait()
+        }
+    }
+
+    /// Blocks until the producer has finished; throws what stopped it.
+    func waitForCompletion() throws {
+        while true {
+            let state = progress.withLock { $0 }
+            if let failure = state.failure { throw failure }
+            if state.done { return }
+            changed.wait()
+        }
+    }
+
+    func attach(zip: ArrivingTorchZip, placeholders: [TensorView], storageKeys: [String: String], options: PickleOptions) {
+        torchZip = zip
+        self.placeholders = placeholders
+        self.storageKeys = storageKeys
+        self.options = options
+    }
+
+    /// The real view for a placeholder tensor of this source, once its bytes are there.
+    public func resolve(_ placeholder: TensorView) throws -> TensorView {
+        guard let torchZip, let key = storageKeys[placeholder.name] else { return placeholder }
+        let record = try torchZip.record(forKey: key)
+        try wait(through: record.buffer.baseAddress! - region.buffer.baseAddress! + record.count)
+        // A placeholder's storage is a window starting `start` bytes into its placeholder record.
+        let start = placeholder.storage.buffer.baseAddress.map { $0 - region.buffer.baseAddress! } ?? 0
+        let storage = try record.slice(offset: start, length: placeholder.storage.count, context: "storage \(key)")
+        return try TensorView(name: placeholder.name, dtype: placeholder.dtype, shape: placeholder.shape,
+                              strides: placeholder.strides, storageOffset: placeholder.storageOffset, storage: storage)
+    }
+
+    /// Waits for the whole artifact (checksums verified), reads the complete checkpoint as `TorchCheckpoint.read`
+    /// would, and checks that every tensor resolves to exactly the view that read gives.
+    public func finish() throws {
+        try waitForCompletion()
+        guard torchZip != nil else { return }
+        let complete = try TorchCheckpoint.read(region, options: options)
+        guard complete.tensors.map(\.name) == placeholders.map(\.name) else {
+            throw SourceError.streamedLayoutMismatch(tensor: "*", reason: "the complete checkpoint lists other tensors")
+        }
+        for (placeholder, parsed) in zip(placeholders, complete.tensors) {
+            let streamed = try resolve(placeholder)
+            guard streamed.dtype == parsed.dtype, streamed.shape == parsed.shape, streamed.strides == parsed.strides,
+                  streamed.storageOffset == parsed.storageOffset,
+                  streamed.storage.buffer.baseAddress == parsed.storage.buffer.baseAddress,
+                  streamed.storage.count == parsed.storage.count else {
+                throw SourceError.streamedLayoutMismatch(tensor: parsed.name, reason: "its bytes lie elsewhere in the complete zip")
+            }
+        }
+    }
+}
+
+/// A torch zip read front to back as it arrives: `data.pkl` first, then each storage record located when first
+/// asked for. Used from the consuming thread only.
+final class ArrivingTorchZip {
+    private var walker: ZipLocalWalker
+    private let region: ByteView
+    let prefix: String
+    let document: PickleDocument
+    /// Root storage key → its size from `data.pkl`.
+    private let sizes: [String: Int]
+    private var located: [String: ByteView] = [:]
+
+    init(region: ByteView, wait: @escaping (Int) throws -> Void, options: PickleOptions) throws {
+        self.region = region
+        walker = ZipLocalWalker(view: region, wait: wait)
+        guard let first = try walker.next(knownSize: { _ in nil }), TorchZipFormat.isDataPickle(first.name) else {
+            throw TorchCheckpointError.dataPickleMissing
+        }
+        prefix = String(first.name.dropLast("data.pkl".count))
+        document = try PickleReader.read(try region.slice(offset: first.dataOffset, length: first.size), options: options)
+        var sizes: [String: Int] = [:]
+        for storage in document.storages { sizes[storage.key] = max(sizes[storage.key] ?? 0, storage.byteCount) }
+        self.sizes = sizes
+    }
+
+    /// Stand-ins for every storage: the start of the region, as long as `data.pkl` says (at most the region).
+    var placeholderStorages: TorchStorages {
+        TorchStorages(records: sizes.mapValues { try! region.slice(offset: 0, length: min($0, region.count)) })
+    }
+
+    /// The record `data/<key>`, walking (and waiting) up to its local header.
+    func record(forKey key: String) throws -> ByteView {
+        if let record = located[key] { return record }
+        let storagePrefix = prefix + "data/"
+        while let entry = try walker.next(knownSize: { name in
+            name.hasPrefix(storagePrefix) ? sizes[String(name.dropFirst(storagePrefix.count))] : nil
+        }) {
+            guard entry.name.hasPrefix(storagePrefix) else { continue }
+            let record = try region.slice(offset: entry.dataOffset, length: entry.size, context: entry.name)
+            let entryKey = String(entry.name.dropFirst(storagePrefix.count))
+            located[entryKey] = record
+            if entryKey == key { return record }
+        }
+        throw TorchCheckpointError.storageRecordMissing(key: key)
+    }
+}

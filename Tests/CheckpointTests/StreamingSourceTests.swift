@@ -1,0 +1,94 @@
+import Bytes
+import Checkpoint
+import Codec
+import Containers
+import Foundation
+import Testing
+
+/// `ModelSource.openStreaming`: an EFF `.tlt` used while its weights are still being decrypted gives exactly the
+/// tensors `open` gives, and everything that breaks the archive still surfaces — at the latest from `finish()`.
+@Suite struct StreamingSourceTests {
+    @Test(arguments: [NemoFixtures.gzipV0, NemoFixtures.plainV2])
+    func streamedTensorsEqualTheCompleteOnes(nemo: String) throws {
+        let directory = try TemporaryDirectory()
+        let path = try directory.encryptNemo(nemo, key: "tlt_encode")
+        let streamed = try ModelSource.openStreaming(path: path, key: "tlt_encode")
+        let complete = try ModelSource.open(path: path, key: "tlt_encode")
+        let arriving = try #require(streamed.arriving)
+        #expect(complete.arriving == nil)
+        #expect(streamed.layers == complete.layers)
+        #expect(streamed.tensors.map(\.name) == complete.tensors.map(\.name))
+        #expect(streamed.tensors.map(\.shape) == complete.tensors.map(\.shape))
+        #expect(streamed.vocab == complete.vocab)
+        #expect(streamed.config?.qa == complete.config?.qa)
+        // Resolved in reverse order: a later tensor waits for its bytes, an earlier one is then already there.
+        for (placeholder, reference) in zip(streamed.tensors, complete.tensors).reversed() {
+            let tensor = try arriving.resolve(placeholder)
+            #expect(try tensor.toFloat32() == (try reference.toFloat32()), "\(tensor.name)")
+        }
+        try arriving.finish()
+    }
+
+    @Test func otherInputsOpenWhole() throws {
+        #expect(try ModelSource.openStreaming(path: NemoFixtures.plainV2).arriving == nil)
+        #expect(try ModelSource.openStreaming(path: NemoFixtures.gzipV0).arriving == nil)
+    }
+
+    @Test func weightsBeforeOtherArtifactsAreReadWhole() throws {
+        // The same members with model_weights.ckpt first: the yaml is not there yet when the weights begin.
+        let original = try NemoFixtures.mapped(NemoFixtures.plainV2)
+        let index = try TarIndex(view: original)
+        let files = index.entries.filter(\.isFile).sorted { a, _ in a.path.hasSuffix("model_weights.ckpt") }
+        let collected = CollectingSink()
+        let writer = TarWriter(sink: collected)
+        for entry in files { try writer.addFile(entry.path, contents: index.data(of: entry)) }
+        try writer.finish()
+        let directory = try TemporaryDirectory()
+        let nemo = try directory.write("weights-first.nemo", ByteView(copying: collected.bytes))
+        let path = try directory.encryptNemo(nemo, key: "tlt_encode")
+
+        let source = try ModelSource.openStreaming(path: path, key: "tlt_encode")
+        #expect(source.arriving == nil)
+        #expect(source.tensors.count == 31)
+        #expect(try source.tensors[0].toFloat32() == (try ModelSource.open(path: NemoFixtures.plainV2).tensors[0].toFloat32()))
+    }
+
+    @Test func wrongKeyIsReportedAsSuch() throws {
+        let directory = try TemporaryDirectory()
+        let path = try directory.encryptNemo(NemoFixtures.plainV2, key: "tlt_encode")
+        #expect(throws: EFFError.wrongLoadKey(artifact: "model_weights.ckpt")) {
+            try ModelSource.openStreaming(path: path, key: "not_the_key")
+        }
+    }
+
+    /// A flipped byte late in the ciphertext: the weights open (their start is intact), and the damage is found
+    /// by the time `finish()` returns — never silently.
+    @Test func damageLateInTheWeightsFailsTheFinish() throws {
+        let directory = try TemporaryDirectory()
+        let good = try directory.encryptNemo(NemoFixtures.plainV2, key: "tlt_encode")
+        var bytes = try MappedFile(path: good).view.array
+        // Decant's EFF writer stores the ciphertext in stored-deflate blocks, so this byte is ciphertext.
+        let eff = try EFFArchive(path: good)
+        let weights = try #require(eff.entries.first { $0.artifact.name == "model_weights.ckpt" })
+        #expect(weights.storedSize > 400_000)
+        bytes[bytes.count * 3 / 4] ^= 0x40
+        let path = try directory.write("damaged.tlt", ByteView(copying: bytes))
+
+        #expect(throws: (any Error).self) {
+            let source = try ModelSource.openStreaming(path: path, key: "tlt_encode")
+            let arriving = try #require(source.arriving)
+            for tensor in source.tensors { _ = try arriving.resolve(tensor) }
+            try arriving.finish()
+        }
+    }
+
+    @Test func cancelStopsTheBackgroundReader() throws {
+        let directory = try TemporaryDirectory()
+        let path = try directory.encryptNemo(NemoFixtures.plainV2, key: "tlt_encode")
+        let source = try ModelSource.openStreaming(path: path, key: "tlt_encode")
+        let arriving = try #require(source.arriving)
+        arriving.cancel()
+        // Either the reader had already finished, or it stopped: finish() returns or throws, it never hangs.
+        _ = try? arriving.finish()
+    }
+}
