@@ -68,7 +68,7 @@ public struct ModelSource: Sendable {
     }
 
     static func fromNemo(_ archive: NemoArchive, path: String, outer: [String], manifest: EFFManifest?,
-                                 wrongKeyPossible: Bool, options: SourceOptions) throws -> ModelSource {
+                         wrongKeyPossible: Bool, options: SourceOptions) throws -> ModelSource {
         let inner = try fromTorch(archive.weights, path: path, member: archive.weightsMember,
                                   wrongKeyPossible: wrongKeyPossible, outer: [], options: options)
         return ModelSource(path: path, layers: outer + inner.layers, tensors: inner.tensors, nemo: archive,
