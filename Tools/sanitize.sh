@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Runs the test suite under AddressSanitizer, the threaded code (EFF artifact pipeline, inference) under
+# Runs the test suite under AddressSanitizer, the threaded code (EFF artifact pipeline, streamed conversion, inference) under
 # ThreadSanitizer, and a fuzz smoke pass over the committed corpora. Each sanitizer has its own scratch path.
 #
 #   Tools/sanitize.sh            # asan + tsan + fuzz replay
@@ -19,11 +19,11 @@ for step in "${steps[@]}"; do
             ASAN_OPTIONS=detect_leaks=0:abort_on_error=1 swift test --skip-build --sanitize address --scratch-path .build-asan
             ;;
         tsan)
-            echo "== ThreadSanitizer: EFF pipeline and inference threading (.build-tsan)"
+            echo "== ThreadSanitizer: EFF pipeline, streamed conversion and inference threading (.build-tsan)"
             swift build --build-tests --sanitize thread --scratch-path .build-tsan
             # Tools/tsan.supp: Synchronization.Mutex is invisible to TSan on Linux (see the file).
             TSAN_OPTIONS="halt_on_error=1:suppressions=$PWD/Tools/tsan.supp" swift test --skip-build --sanitize thread --scratch-path .build-tsan \
-                --filter 'ArtifactPipelineTests|EFFPipelinedReadTests|EFFReaderTests|EFFWriterTests|NemoArchiveTests|InferenceTests'
+                --filter 'ArtifactPipelineTests|EFFPipelinedReadTests|EFFReaderTests|EFFWriterTests|NemoArchiveTests|StreamingSourceTests|BadInputTests|InferenceTests'
             ;;
         fuzz)
             echo "== fuzz smoke: 5 s per target from the fixtures and the adversarial corpus (about a minute)"
