@@ -1,8 +1,7 @@
 import Bytes
 import Containers
-import Dispatch
+import Foundation
 import Pickle
-import Synchronization
 import Tensors
 
 /// Decrypted weights that a background thread is still writing into a pre-sized spool file, so a conversion can
@@ -23,9 +22,9 @@ public final class ArrivingWeights: @unchecked Sendable {
 
     /// The whole weights member as it will be once written (mapped at its final size).
     let region: ByteView
-    private let progress = Mutex(Progress())
-    /// Signalled on every change of `progress`; only the consuming thread waits on it.
-    private let changed = DispatchSemaphore(value: 0)
+    /// Guards `progress`; broadcast on every change, so any number of threads may wait.
+    private let condition = NSCondition()
+    private var progress = Progress()
 
     // Consumer side, set once by `attach` and then used from the consuming thread only.
     private var torchZip: ArrivingTorchZip?
@@ -37,57 +36,63 @@ public final class ArrivingWeights: @unchecked Sendable {
         self.region = region
     }
 
+    private func update(_ change: (inout Progress) -> Void) {
+        condition.lock()
+        change(&progress)
+        condition.broadcast()
+        condition.unlock()
+    }
+
+    /// Blocks until `ready` returns true for the progress, or throws what stopped the producer.
+    private func wait(until ready: (Progress) throws -> Bool) throws {
+        condition.lock()
+        defer { condition.unlock() }
+        while true {
+            if let failure = progress.failure { throw failure }
+            if try ready(progress) { return }
+            condition.wait()
+        }
+    }
+
     // MARK: producer
 
     /// Bytes `0..<count` are written.
-    func advance(to count: Int) {
-        progress.withLock { $0.available = count }
-        changed.signal()
-    }
+    func advance(to count: Int) { update { $0.available = count } }
 
-    func complete() {
-        progress.withLock { $0.done = true }
-        changed.signal()
-    }
+    func complete() { update { $0.done = true } }
 
-    func fail(_ error: any Error) {
-        progress.withLock { if $0.failure == nil { $0.failure = error } }
-        changed.signal()
-    }
+    func fail(_ error: any Error) { update { if $0.failure == nil { $0.failure = error } } }
 
-    var isCancelled: Bool { progress.withLock { $0.cancelled } }
+    var isCancelled: Bool {
+        condition.lock()
+        defer { condition.unlock() }
+        return progress.cancelled
+    }
 
     // MARK: consumer
 
     /// Stops the producer at its next chunk (after a failed conversion) and waits for it, so that nothing it uses
     /// (libcrypto, which cleans up at exit) goes away under it if the process then ends. Harmless once finished.
     public func cancel() {
-        progress.withLock { $0.cancelled = true }
+        update { $0.cancelled = true }
         try? waitForCompletion()
     }
 
     /// Blocks until bytes `0..<end` are there; throws what stopped the producer if they never will be.
     func wait(through end: Int) throws {
-        while true {
-            let state = progress.withLock { $0 }
-            if let failure = state.failure { throw failure }
-            if state.available >= end { return }
-            if state.done {
+        try wait { state in
+            if state.available >= end { return true }
+            guard !state.done else {
                 throw TruncatedError(context: "decrypted weights", offset: state.available, needed: end - state.available,
                                      available: 0)
             }
-            changed.wait()
+            return false
         }
     }
 
     /// Blocks until the producer has finished; throws what stopped it.
     func waitForCompletion() throws {
-        while true {
-            let state = progress.withLock { $0 }
-            if let failure = state.failure { throw failure }
-            if state.done { return }
-            changed.wait()
-        }
+        try wait { $0.done }
     }
 
     func attach(zip: ArrivingTorchZip, placeholders: [TensorView], storageKeys: [String: String], options: PickleOptions) {

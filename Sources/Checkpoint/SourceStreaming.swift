@@ -1,6 +1,5 @@
 import Bytes
 import Containers
-import Dispatch
 import Foundation
 import Pickle
 
@@ -65,14 +64,16 @@ private final class BackgroundEFFReader: @unchecked Sendable {
     private let eff: EFFArchive
     private let key: String?
     private let options: NemoOptions
-    private let handedOver = DispatchSemaphore(value: 0)
-    /// Written once by the reader thread before `handedOver` is signalled, read by the caller after.
+    /// Guards `start`, which the reader thread sets once and the caller waits for.
+    private let handedOver = NSCondition()
     private var start: Result<Start, any Error>?
 
     static func open(eff: EFFArchive, key: String?, options: NemoOptions) throws -> Start {
         let reader = BackgroundEFFReader(eff: eff, key: key, options: options)
         Thread.detachNewThread { reader.run() }
-        reader.handedOver.wait()
+        reader.handedOver.lock()
+        defer { reader.handedOver.unlock() }
+        while reader.start == nil { reader.handedOver.wait() }
         return try reader.start!.get()
     }
 
@@ -81,8 +82,10 @@ private final class BackgroundEFFReader: @unchecked Sendable {
     }
 
     private func hand(_ result: Result<Start, any Error>) {
+        handedOver.lock()
         start = result
         handedOver.signal()
+        handedOver.unlock()
     }
 
     private func run() {
