@@ -53,6 +53,38 @@ import Testing
         #expect(try source.tensors[0].toFloat32() == (try ModelSource.open(path: NemoFixtures.plainV2).tensors[0].toFloat32()))
     }
 
+    /// A tensor name that spells a data descriptor (sizes equal to its distance from the start of `data.pkl`,
+    /// then `PK\3\4`) fools the front-to-back walk into ending `data.pkl` early: the streamed read fails, and the
+    /// source opens the ordinary way from the complete bytes instead.
+    @Test func aDescriptorLookalikeFallsBackToTheCompleteRead() throws {
+        let directory = try TemporaryDirectory()
+        let decoy = String(decoding: [0x50, 0x4B, 0x07, 0x08] + u32(0) + u32(9) + u32(9) + [0x50, 0x4B, 0x03, 0x04], as: UTF8.self)
+        let fooled = try ModelSource.openStreaming(path: try Self.oneTensorTLT(named: decoy, in: directory), key: "tlt_encode")
+        #expect(fooled.arriving == nil)
+        #expect(fooled.tensors.map(\.name) == [decoy])
+        #expect(try fooled.tensors[0].toFloat32() == (0..<12).map(Float.init))
+
+        // The same archive with a plain name streams.
+        let plain = try ModelSource.openStreaming(path: try Self.oneTensorTLT(named: "weight", in: directory), key: "tlt_encode")
+        let arriving = try #require(plain.arriving)
+        #expect(try arriving.resolve(plain.tensors[0]).toFloat32() == (0..<12).map(Float.init))
+        try arriving.finish()
+    }
+
+    /// A `.tlt` of a NeMo archive whose checkpoint holds one 3 × 4 tensor named `name`.
+    static func oneTensorTLT(named name: String, in directory: TemporaryDirectory) throws -> String {
+        let pickle = TestPickle.stateDict([(name: name, key: "0", numel: 12, offset: 0, shape: [3, 4], strides: [4, 1])])
+        let weights = TestZip.checkpoint(pickle: pickle, records: ["0": twelveFloats]).bytes()
+        let collected = CollectingSink()
+        let writer = TarWriter(sink: collected)
+        try writer.addFile("./abc_tokenizer.vocab_file", contents: ByteView(copying: Array("[PAD]\n[UNK]\nhello\n".utf8)))
+        try writer.addFile("./model_config.yaml", contents: ByteView(copying: Array(NemoFixtures.minimalConfig.utf8)))
+        try writer.addFile("./model_weights.ckpt", contents: ByteView(copying: weights))
+        try writer.finish()
+        let nemo = try directory.write("\(name.utf8.count)-\(UInt32.random(in: 0...UInt32.max)).nemo", ByteView(copying: collected.bytes))
+        return try directory.encryptNemo(nemo, key: "tlt_encode")
+    }
+
     @Test func wrongKeyIsReportedAsSuch() throws {
         let directory = try TemporaryDirectory()
         let path = try directory.encryptNemo(NemoFixtures.plainV2, key: "tlt_encode")
