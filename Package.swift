@@ -5,13 +5,14 @@ import PackageDescription
 
 // Modules follow the data flow, bottom to top; none imports a module above it.
 //   bytes → Codec → Containers → Pickle/Checkpoint → Megatron → Quantization → NativeFormat → Conversion
+//   (JSON, under Safetensors, Quantization and NativeFormat, parses and writes tensor-file headers)
 //   NativeFormat → Inference → QA → Verification → DecantCLI
 let package = Package(
     name: "Decant",
     products: [
         .library(name: "DecantKit", targets: [
-            "Bytes", "Codec", "Containers", "Pickle", "Tensors", "Safetensors", "Checkpoint", "Megatron", "Quantization",
-            "NativeFormat", "Conversion", "Inference", "QA", "Verification", "Inspection",
+            "Bytes", "Codec", "Containers", "Pickle", "Tensors", "JSON", "Safetensors", "Checkpoint", "Megatron",
+            "Quantization", "NativeFormat", "Conversion", "Inference", "QA", "Verification", "Inspection",
         ]),
         .executable(name: "decant", targets: ["DecantCLI"]),
     ],
@@ -37,30 +38,32 @@ let package = Package(
         .target(name: "Pickle", dependencies: ["Bytes"]),
         // Dtypes, tensor views over bytes, half-precision conversion.
         .target(name: "Tensors", dependencies: ["Bytes", "CKernels"]),
+        // A strict JSON parser and a deterministic writer, for the headers of tensor files.
+        .target(name: "JSON", dependencies: ["Bytes"]),
         // The safetensors container: a validating mmap reader and a streaming writer.
-        .target(name: "Safetensors", dependencies: ["Tensors", "Bytes"]),
+        .target(name: "Safetensors", dependencies: ["JSON", "Tensors", "Bytes"]),
         // PyTorch checkpoints (zip, legacy, tar) and NeMo archives, opened as named tensor views.
         .target(name: "Checkpoint", dependencies: ["Containers", "Pickle", "Tensors", "Safetensors", "Codec", "Bytes",
                                                    .product(name: "Yams", package: "Yams")]),
         // Megatron-BERT QA: architecture detection and the name/QKV mapping tables (over names and shapes only).
         .target(name: "Megatron", dependencies: ["Tensors", "Bytes"]),
         // f16, bf16, q8 and q4 blocks, with error measurement.
-        .target(name: "Quantization", dependencies: ["Tensors", "CKernels", "Bytes", "Safetensors"]),
-        // The .decant native format and safetensors: readers and streaming writers.
-        .target(name: "NativeFormat", dependencies: ["Quantization", "Safetensors", "Tensors", "CKernels", "Bytes"]),
+        .target(name: "Quantization", dependencies: ["Tensors", "CKernels", "Bytes", "JSON"]),
+        // The .decant native format: a validating mmap reader and a streaming writer.
+        .target(name: "NativeFormat", dependencies: ["Quantization", "JSON", "Tensors", "CKernels", "Bytes"]),
         // Source checkpoint → canonical tensors → quantized native / safetensors / HF directory.
         .target(name: "Conversion", dependencies: ["Megatron", "Quantization", "NativeFormat", "Checkpoint", "Safetensors",
-                                                   "Codec", "Tensors", "CKernels", "Bytes"]),
+                                                   "JSON", "Codec", "Tensors", "CKernels", "Bytes"]),
         // `decant inspect`: layers, metadata, architecture and streaming tensor statistics of any checkpoint file.
         .target(name: "Inspection", dependencies: ["Checkpoint", "Megatron", "NativeFormat", "Containers", "Pickle",
-                                                   "Safetensors", "Tensors", "CKernels", "Bytes"]),
+                                                   "Safetensors", "JSON", "Tensors", "CKernels", "Bytes"]),
         // CPU inference for Megatron-BERT QA over BLAS.
         .target(name: "Inference", dependencies: ["Quantization", "Tensors", "Bytes", "CBLAS", "CKernels", "NativeFormat"]),
         // WordPiece tokenizer, SQuAD windows, span decoding, EM/F1 (model-agnostic: it sees logits only).
         .target(name: "QA", dependencies: ["Bytes"]),
         // Candidate vs reference comparison with tolerances.
         .target(name: "Verification", dependencies: ["QA", "Inference", "Conversion", "NativeFormat", "Checkpoint", "Megatron",
-                                                     "Quantization", "Safetensors", "Tensors", "Bytes"]),
+                                                     "Quantization", "JSON", "Tensors", "Bytes"]),
         // Benchmark driver for QA models of every storage type (Tools/bench_verify.sh).
         .executableTarget(name: "VerifyBench", dependencies: ["Verification", "Inference"]),
         // Benchmark driver for Inference (Tools/bench_inference.sh).
@@ -77,8 +80,8 @@ let package = Package(
         .executableTarget(name: "InspectBench", dependencies: ["Inspection", "Tensors", "Bytes"]),
         // The thin `decant` command.
         .executableTarget(name: "DecantCLI", dependencies: [
-            "Bytes", "Codec", "Containers", "Pickle", "Tensors", "Safetensors", "Checkpoint", "Megatron", "Quantization",
-            "NativeFormat", "Conversion", "Inference", "QA", "Verification", "Inspection",
+            "Bytes", "Codec", "Containers", "Pickle", "Tensors", "JSON", "Safetensors", "Checkpoint", "Megatron",
+            "Quantization", "NativeFormat", "Conversion", "Inference", "QA", "Verification", "Inspection",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
@@ -87,21 +90,22 @@ let package = Package(
         .testTarget(name: "ContainersTests", dependencies: ["Containers"], path: "Tests/ContainersTests"),
         .testTarget(name: "PickleTests", dependencies: ["Pickle"], path: "Tests/PickleTests"),
         .testTarget(name: "TensorsTests", dependencies: ["Tensors"], path: "Tests/TensorsTests"),
-        .testTarget(name: "SafetensorsTests", dependencies: ["Safetensors"], path: "Tests/SafetensorsTests"),
+        .testTarget(name: "JSONTests", dependencies: ["JSON"], path: "Tests/JSONTests"),
+        .testTarget(name: "SafetensorsTests", dependencies: ["Safetensors", "JSON"], path: "Tests/SafetensorsTests"),
         .testTarget(name: "CheckpointTests", dependencies: ["Checkpoint"], path: "Tests/CheckpointTests"),
         .testTarget(name: "MegatronTests", dependencies: ["Megatron", "Checkpoint"], path: "Tests/MegatronTests"),
-        .testTarget(name: "QuantizationTests", dependencies: ["Quantization", "CKernels"], path: "Tests/QuantizationTests"),
-        .testTarget(name: "NativeFormatTests", dependencies: ["NativeFormat"], path: "Tests/NativeFormatTests"),
-        .testTarget(name: "ConversionTests", dependencies: ["Conversion", "NativeFormat", "Safetensors", "Checkpoint", "Megatron",
+        .testTarget(name: "QuantizationTests", dependencies: ["Quantization", "CKernels", "JSON"], path: "Tests/QuantizationTests"),
+        .testTarget(name: "NativeFormatTests", dependencies: ["NativeFormat", "JSON"], path: "Tests/NativeFormatTests"),
+        .testTarget(name: "ConversionTests", dependencies: ["Conversion", "NativeFormat", "Safetensors", "JSON", "Checkpoint", "Megatron",
                                                             "Quantization", "Tensors", "Codec", "Containers", "Bytes"],
                     path: "Tests/ConversionTests"),
         .testTarget(name: "InferenceTests", dependencies: ["Inference", "Safetensors", "Tensors", "Bytes", "CKernels", "Quantization"], path: "Tests/InferenceTests"),
         .testTarget(name: "QATests", dependencies: ["QA"], path: "Tests/QATests"),
         .testTarget(name: "VerificationTests", dependencies: ["Verification", "Inference", "QA", "NativeFormat", "Quantization",
-                                                              "Safetensors", "Tensors", "Bytes", "Checkpoint", "Megatron"],
+                                                              "JSON", "Tensors", "Bytes", "Checkpoint", "Megatron"],
                     path: "Tests/VerificationTests"),
         .testTarget(name: "InspectionTests", dependencies: ["Inspection", "Checkpoint", "NativeFormat", "Quantization",
-                                                            "Safetensors", "CKernels", "Tensors", "Bytes"],
+                                                            "JSON", "CKernels", "Tensors", "Bytes"],
                     path: "Tests/InspectionTests"),
         .testTarget(name: "CLITests", dependencies: ["Bytes", "Containers"], path: "Tests/CLITests"),
         .testTarget(name: "HardeningTests", dependencies: ["Bytes", "Codec", "Containers", "Pickle", "Checkpoint", "NativeFormat",

@@ -2,7 +2,7 @@ import Bytes
 import Checkpoint
 import Foundation
 import Megatron
-import Safetensors
+import JSON
 import Tensors
 
 /// A source whose tensors already have the Hugging Face `MegatronBertForQuestionAnswering` names (a safetensors

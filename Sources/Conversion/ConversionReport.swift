@@ -1,7 +1,7 @@
 import Foundation
 import Megatron
 import Quantization
-import Safetensors
+import JSON
 
 /// What a conversion did: source, architecture, output, and the error each non-f32 tensor picked up, as a
 /// one-screen summary, a worst-first error table, or JSON.

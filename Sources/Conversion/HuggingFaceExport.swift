@@ -1,5 +1,6 @@
 import Bytes
 import Quantization
+import JSON
 import Safetensors
 
 /// Writes a Hugging Face `MegatronBertForQuestionAnswering` directory atomically: `config.json`,

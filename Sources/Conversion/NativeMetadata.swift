@@ -1,4 +1,4 @@
-import Safetensors
+import JSON
 
 /// The JSON metadata a Megatron-BERT QA `.decant` file carries (schema: formats/native.md, "Metadata schema:
 /// megatron-bert-qa").

@@ -4,7 +4,7 @@ import Foundation
 import Bytes
 import Inference
 import QA
-import Safetensors
+import JSON
 import Verification
 
 struct AskCommand: ParsableCommand {

@@ -4,7 +4,7 @@ import Bytes
 import Foundation
 import Inference
 import QA
-import Safetensors
+import JSON
 import Verification
 #if canImport(Glibc)
 import Glibc

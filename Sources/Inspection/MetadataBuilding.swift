@@ -2,7 +2,7 @@ import Checkpoint
 import Containers
 import NativeFormat
 import Pickle
-import Safetensors
+import JSON
 
 /// Lifts the metadata each layer carries into the report's plain, Codable sections.
 extension EFFMetadata {

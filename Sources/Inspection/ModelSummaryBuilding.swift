@@ -1,5 +1,5 @@
 import Megatron
-import Safetensors
+import JSON
 
 /// Fills a `ModelSummary` from Megatron architecture detection (checkpoints) or from a .decant file's metadata.
 extension ModelSummary {

@@ -1,6 +1,6 @@
 import Bytes
 import Quantization
-import Safetensors
+import JSON
 import Tensors
 
 /// A .decant file opened for zero-copy use: the header is validated at open, tensor data is not touched.

@@ -1,6 +1,6 @@
 import Bytes
 import Quantization
-import Safetensors
+import JSON
 
 /// A tensor the writer will be given, known before any bytes are written.
 public struct NativeTensorSpec: Sendable, Equatable {

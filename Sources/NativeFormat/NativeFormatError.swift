@@ -1,6 +1,6 @@
 import Bytes
 import Quantization
-import Safetensors
+import JSON
 
 /// Every invariant of a .decant file, one case each; descriptions say what was expected and what was found.
 public enum NativeFormatError: DecantError, Equatable {

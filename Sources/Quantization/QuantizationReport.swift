@@ -1,5 +1,5 @@
 import CKernels
-import Safetensors
+import JSON
 
 /// How far one tensor's stored values are from the f32 originals.
 public struct QuantizationMeasurement: Sendable, Equatable {

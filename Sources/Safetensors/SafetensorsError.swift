@@ -1,4 +1,5 @@
 import Bytes
+import JSON
 import Tensors
 
 /// Every way a safetensors file can break its invariants, one case each (after the crate's `SafeTensorError`).

@@ -1,4 +1,5 @@
 import Bytes
+import JSON
 import Tensors
 
 /// One tensor's entry in a safetensors header; `dataOffsets` are relative to the start of the data section.

@@ -1,4 +1,5 @@
 import Bytes
+import JSON
 import Tensors
 
 /// A tensor the writer will be given: name, dtype and shape, known before any bytes are written.

@@ -1,6 +1,6 @@
 import Bytes
 import Inference
-import Safetensors
+import JSON
 
 /// Reference logits computed elsewhere (`Tools/reference_inference.py`: transformers on an `hf` export, or a
 /// NeMo-style forward in torch), one case per model input:

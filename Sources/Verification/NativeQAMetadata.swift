@@ -1,7 +1,7 @@
 import Bytes
 import Inference
 import QA
-import Safetensors
+import JSON
 
 /// Reads the megatron-bert-qa metadata of a .decant file (formats/native.md): the engine configuration, the
 /// tokenizer vocabulary and the SQuAD settings, each checked for type and range.

@@ -1,6 +1,6 @@
 import Foundation
 import Quantization
-import Safetensors
+import JSON
 
 /// The outcome of one verification: statistics per output, the answers, the limits, and the verdict.
 public struct VerificationReport: Sendable {

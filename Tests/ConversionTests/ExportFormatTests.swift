@@ -3,6 +3,7 @@ import Conversion
 import Foundation
 import NativeFormat
 import Quantization
+import JSON
 import Safetensors
 import Tensors
 import Testing

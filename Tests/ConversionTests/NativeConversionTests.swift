@@ -5,7 +5,7 @@ import Foundation
 import Megatron
 import NativeFormat
 import Quantization
-import Safetensors
+import JSON
 import Tensors
 import Testing
 

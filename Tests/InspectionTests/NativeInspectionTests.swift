@@ -5,7 +5,7 @@ import Foundation
 import Inspection
 import NativeFormat
 import Quantization
-import Safetensors
+import JSON
 import Testing
 
 @Suite("Inspecting .decant files")

@@ -2,7 +2,7 @@
 import Bytes
 import NativeFormat
 import Quantization
-import Safetensors
+import JSON
 import Testing
 
 @Suite struct NativeRoundTripTests {

@@ -1,6 +1,6 @@
 /// Which tensors the policy quantizes, and the report's ordering and renderings.
 import Quantization
-import Safetensors
+import JSON
 import Testing
 
 @Suite struct QuantizationPolicyTests {

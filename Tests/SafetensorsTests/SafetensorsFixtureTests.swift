@@ -1,6 +1,7 @@
 /// Reading the Hugging Face export fixture against expectations written by Tools/gen_safetensors_expected.py.
 import Bytes
 import Foundation
+import JSON
 import Safetensors
 import Tensors
 import Testing

@@ -3,7 +3,7 @@ import Bytes
 import Foundation
 import Inference
 import QA
-import Safetensors
+import JSON
 import Testing
 @testable import Verification
 

@@ -6,7 +6,7 @@ import Checkpoint
 import Megatron
 import NativeFormat
 import Quantization
-import Safetensors
+import JSON
 import Tensors
 import Testing
 @testable import Verification

@@ -1,5 +1,5 @@
 /// The strict JSON parser and the deterministic writer shared by the tensor-file headers.
-import Safetensors
+import JSON
 import Testing
 
 @Suite struct JSONTests {
