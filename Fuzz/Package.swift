@@ -17,7 +17,7 @@ func fuzzTarget(_ name: String) -> Target {
 
 let targets = [
     "FuzzCodec", "FuzzEFF", "FuzzEFFManifest", "FuzzGunzip", "FuzzTar", "FuzzZip", "FuzzPickle", "FuzzTorch",
-    "FuzzNemo", "FuzzNative", "FuzzSafetensors", "FuzzTokenizer",
+    "FuzzNemo", "FuzzNative", "FuzzSafetensors", "FuzzTokenizer", "FuzzZipWalker",
 ]
 
 let package = Package(
