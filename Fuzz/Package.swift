@@ -18,6 +18,7 @@ func fuzzTarget(_ name: String) -> Target {
 let targets = [
     "FuzzCodec", "FuzzEFF", "FuzzEFFManifest", "FuzzGunzip", "FuzzTar", "FuzzZip", "FuzzPickle", "FuzzTorch",
     "FuzzNemo", "FuzzNative", "FuzzSafetensors", "FuzzTokenizer", "FuzzZipWalker",
+    "FuzzEFFStream",
 ]
 
 let package = Package(

@@ -26,6 +26,9 @@ public final class ArrivingWeights: @unchecked Sendable {
     private let condition = NSCondition()
     private var progress = Progress()
 
+    /// The thread writing the spool; joined by `finish`, `cancel` and `waitForProducer`.
+    private var producer: JoinableThread?
+
     // Consumer side, set once by `attach` and then used from the consuming thread only.
     private var torchZip: ArrivingTorchZip?
     private var placeholders: [TensorView] = []
@@ -71,11 +74,25 @@ public final class ArrivingWeights: @unchecked Sendable {
 
     // MARK: consumer
 
-    /// Stops the producer at its next chunk (after a failed conversion) and waits for it, so that nothing it uses
-    /// (libcrypto, which cleans up at exit) goes away under it if the process then ends. Harmless once finished.
+    func adopt(producer: JoinableThread) {
+        self.producer = producer
+    }
+
+    /// Stops the producer at its next chunk (after a failed conversion) and waits until its thread has ended, so
+    /// that nothing it uses (libcrypto, which cleans up at exit) goes away under it if the process then ends.
+    /// Harmless once finished.
     public func cancel() {
         update { $0.cancelled = true }
-        try? waitForCompletion()
+        try? waitForProducer()
+    }
+
+    /// Waits until the producer's thread has ended, then throws what stopped it, if anything did.
+    func waitForProducer() throws {
+        defer {
+            producer?.join()
+            producer = nil
+        }
+        try waitForCompletion()
     }
 
     /// Blocks until bytes `0..<end` are there; throws what stopped the producer if they never will be.
@@ -117,7 +134,7 @@ public final class ArrivingWeights: @unchecked Sendable {
     /// Waits for the whole artifact (checksums verified), reads the complete checkpoint as `TorchCheckpoint.read`
     /// would, and checks that every tensor resolves to exactly the view that read gives.
     public func finish() throws {
-        try waitForCompletion()
+        try waitForProducer()
         guard torchZip != nil else { return }
         let complete = try TorchCheckpoint.read(region, options: options)
         guard complete.tensors.map(\.name) == placeholders.map(\.name) else {

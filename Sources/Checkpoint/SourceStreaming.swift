@@ -32,7 +32,7 @@ extension ModelSource {
             } catch {
                 // The complete bytes decide what is wrong: a wrong key (the SHA-256 at the end), a damaged archive,
                 // or weights this reader cannot walk front to back, which then open the ordinary way.
-                try arriving.waitForCompletion()
+                try arriving.waitForProducer()
                 return try fromEFF(eff, archive: archive, path: path, options: options)
             }
         }
@@ -70,11 +70,18 @@ private final class BackgroundEFFReader: @unchecked Sendable {
 
     static func open(eff: EFFArchive, key: String?, options: NemoOptions) throws -> Start {
         let reader = BackgroundEFFReader(eff: eff, key: key, options: options)
-        Thread.detachNewThread { reader.run() }
+        let thread = JoinableThread { reader.run() }
         reader.handedOver.lock()
-        defer { reader.handedOver.unlock() }
         while reader.start == nil { reader.handedOver.wait() }
-        return try reader.start!.get()
+        let start = reader.start!
+        reader.handedOver.unlock()
+        if case let .success(.streaming(_, arriving)) = start {
+            arriving.adopt(producer: thread)
+        } else {
+            // The reader is done once it hands over anything else.
+            thread.join()
+        }
+        return try start.get()
     }
 
     private init(eff: EFFArchive, key: String?, options: NemoOptions) {
@@ -120,7 +127,6 @@ private final class BackgroundEFFReader: @unchecked Sendable {
 
 /// The spool, reporting each write to the consumer and stopping once it has given up.
 private final class ArrivalSink: ByteSink {
-    private struct Cancelled: Error {}
     let spool: SpoolFile
     let arriving: ArrivingWeights?
 
@@ -130,7 +136,7 @@ private final class ArrivalSink: ByteSink {
     }
 
     func write(_ bytes: UnsafeRawBufferPointer) throws {
-        if arriving?.isCancelled == true { throw Cancelled() }
+        if arriving?.isCancelled == true { throw SourceError.readCancelled }
         try spool.write(bytes)
         arriving?.advance(to: spool.count)
     }
