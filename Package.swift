@@ -64,20 +64,23 @@ let package = Package(
         // Candidate vs reference comparison with tolerances.
         .target(name: "Verification", dependencies: ["QA", "Inference", "Conversion", "NativeFormat", "Checkpoint", "Megatron",
                                                      "Quantization", "JSON", "Tensors", "Bytes"]),
+        // Timers, medians and memory readings shared by the benchmark drivers below (not part of DecantKit).
+        .target(name: "BenchSupport"),
         // Benchmark driver for QA models of every storage type (Tools/bench_verify.sh).
-        .executableTarget(name: "VerifyBench", dependencies: ["Verification", "Inference"]),
+        .executableTarget(name: "VerifyBench", dependencies: ["Verification", "Inference", "BenchSupport"]),
         // Benchmark driver for Inference (Tools/bench_inference.sh).
-        .executableTarget(name: "InferenceBench", dependencies: ["Inference", "Safetensors", "Tensors", "CBLAS"]),
+        .executableTarget(name: "InferenceBench", dependencies: ["Inference", "Safetensors", "Tensors", "CBLAS", "BenchSupport"]),
         // Benchmark driver for opening model files (Tools/bench_open_source.sh).
-        .executableTarget(name: "SourceBench", dependencies: ["Checkpoint", "Megatron", "Containers", "Codec", "Tensors", "Bytes"]),
+        .executableTarget(name: "SourceBench", dependencies: ["Checkpoint", "Megatron", "Containers", "Codec", "Tensors", "Bytes",
+                                                         "BenchSupport"]),
         // Benchmark driver for the conversion, quantization and checksum kernels (Tools/bench_kernels.sh).
         .executableTarget(name: "KernelBench", dependencies: ["Tensors", "Quantization", "NativeFormat", "Codec", "CKernels"]),
         // Benchmark driver for the torch checkpoint and pickle readers (Tools/bench_torch.sh).
-        .executableTarget(name: "TorchBench", dependencies: ["Checkpoint", "Pickle", "Bytes"]),
+        .executableTarget(name: "TorchBench", dependencies: ["Checkpoint", "Pickle", "Bytes", "BenchSupport"]),
         // Benchmark driver for opening a .decant file and reading one tensor (Tools/bench_convert.sh).
-        .executableTarget(name: "ConvertBench", dependencies: ["NativeFormat"]),
+        .executableTarget(name: "ConvertBench", dependencies: ["NativeFormat", "BenchSupport"]),
         // Benchmark driver for the statistics kernel of `decant inspect --stats` (Tools/bench_inspect.sh).
-        .executableTarget(name: "InspectBench", dependencies: ["Inspection", "Tensors", "Bytes"]),
+        .executableTarget(name: "InspectBench", dependencies: ["Inspection", "Tensors", "Bytes", "BenchSupport"]),
         // The thin `decant` command.
         .executableTarget(name: "DecantCLI", dependencies: [
             "Bytes", "Codec", "Containers", "Pickle", "Tensors", "JSON", "Safetensors", "Checkpoint", "Megatron",

@@ -6,6 +6,7 @@
 /// buffer allocated once beforehand (as an inference workspace would be), touching every byte of the tensor.
 /// Prints one JSON line: the first round apart (it pays for a fresh process's first mapping and first calls),
 /// then the best and the median, in milliseconds, for open alone and for open + read.
+import BenchSupport
 import Foundation
 import NativeFormat
 
@@ -34,7 +35,6 @@ for _ in 0..<rounds {
     opens.append(milliseconds(opened - start))
     totals.append(milliseconds(done - start))
 }
-func median(_ x: [Double]) -> Double { x.sorted()[x.count / 2] }
 print(String(format: "{\"file\": \"%@\", \"tensor\": \"%@\", \"storage\": \"%@\", \"values\": %d, \"first_ms\": %.3f, "
              + "\"open_best_ms\": %.3f, \"best_ms\": %.3f, \"median_ms\": %.3f, \"checksum\": %g}",
              path, name, probe.storage.rawValue, probe.count, totals[0], opens.min()!, totals.min()!, median(totals), checksum))

@@ -5,34 +5,11 @@
 ///       loads config.json + model.safetensors, times batch-1 forwards (warm-up, then median), prints one JSON
 ///       line per length; --logits writes the logits of each length for comparison with PyTorch.
 import CBLAS
+import BenchSupport
 import Foundation
 import Inference
 import Safetensors
 import Tensors
-
-func seconds(_ body: () throws -> Void) rethrows -> Double {
-    let start = DispatchTime.now().uptimeNanoseconds
-    try body()
-    return Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
-}
-
-func peakResidentMiB() -> Double {
-    var usage = rusage()
-    getrusage(RUSAGE_SELF.rawValue, &usage)
-    return Double(usage.ru_maxrss) / 1024
-}
-
-func median(_ values: [Double]) -> Double {
-    let sorted = values.sorted()
-    return sorted.count % 2 == 1 ? sorted[sorted.count / 2] : (sorted[sorted.count / 2 - 1] + sorted[sorted.count / 2]) / 2
-}
-
-/// The token ids Tools/bench_inference.py uses too: deterministic, spread over the vocabulary.
-func benchmarkInputs(length: Int) -> (ids: [Int32], types: [Int32], mask: [Int32]) {
-    let ids = (0..<length).map { Int32(1000 + ($0 * 7919) % 29000) }
-    let types = (0..<length).map { Int32($0 < length / 2 ? 0 : 1) }
-    return (ids, types, Array(repeating: 1, count: length))
-}
 
 func sgemm(_ arguments: [String]) {
     let sizes = arguments.compactMap { Int($0) }

@@ -3,6 +3,7 @@
 /// one JSON line per measurement. A block holding a NaN or ±inf runs the scalar loop instead, so the scalar rows
 /// are also the speed of tensors riddled with non-finite values.
 import Bytes
+import BenchSupport
 import Foundation
 import Inspection
 import Tensors
@@ -14,12 +15,6 @@ var state: UInt64 = 345
 for i in 0..<(bytes / 4) {
     state = state &* 6364136223846793005 &+ 1442695040888963407
     floats[i] = Float(Int32(truncatingIfNeeded: state >> 32)) * 1e-11
-}
-
-func seconds(_ body: () -> Void) -> Double {
-    let start = DispatchTime.now().uptimeNanoseconds
-    body()
-    return Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
 }
 
 /// The same values rounded to 16 bits: 1 GiB holds twice as many of them, so the f32 data is converted twice.

@@ -7,22 +7,10 @@ import Bytes
 import Checkpoint
 import Codec
 import Containers
+import BenchSupport
 import Foundation
 import Megatron
 import Tensors
-
-/// Resident memory from /proc/self/status, in MiB: anonymous (heap) and file-backed (mapped) pages, and the peak.
-func memory() -> [String: Double] {
-    guard let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8) else { return [:] }
-    var out: [String: Double] = [:]
-    for line in status.split(separator: "\n") {
-        let parts = line.split(whereSeparator: { $0 == ":" || $0 == " " || $0 == "\t" })
-        if parts.count >= 2, ["VmHWM", "RssAnon", "RssFile"].contains(String(parts[0])), let kb = Double(parts[1]) {
-            out[String(parts[0]) + "_MiB"] = (kb / 1024).rounded()
-        }
-    }
-    return out
-}
 
 func now() -> Double { Date().timeIntervalSince1970 }
 
@@ -42,7 +30,7 @@ guard arguments.count >= 2 else {
 let start = now()
 let source = try ModelSource.open(path: arguments[1], key: arguments.count > 2 ? arguments[2] : nil)
 let opened = now()
-let afterOpen = memory()
+let afterOpen = residentMemory()
 let architecture = try MegatronArchitecture.detect(tensors: source.tensors,
                                                    hints: MegatronHints(settings: source.megatronSettings))
 let plan = try MegatronMapping.plan(tensors: source.tensors.map(TensorSignature.init), architecture: architecture)
@@ -65,6 +53,6 @@ var report: [String: Any] = [
     "materialize_s": done - opened, "canonical_bytes": bytes, "checksum": String(checksum, radix: 16),
 ]
 for (key, value) in afterOpen { report["after_open_" + key] = value }
-for (key, value) in memory() { report["end_" + key] = value }
+for (key, value) in residentMemory() { report["end_" + key] = value }
 let json = try JSONSerialization.data(withJSONObject: report, options: [.sortedKeys])
 print(String(decoding: json, as: UTF8.self))

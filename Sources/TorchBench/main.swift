@@ -5,29 +5,9 @@ import Glibc
 #endif
 import Bytes
 import Checkpoint
+import BenchSupport
 import Foundation
 import Pickle
-
-/// Resident memory from /proc/self/status in MiB: anonymous (heap) and file-backed (mapped) pages, and the peak.
-func memory() -> [String: Double] {
-    guard let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8) else { return [:] }
-    var out: [String: Double] = [:]
-    for line in status.split(separator: "\n") {
-        let parts = line.split(whereSeparator: { $0 == ":" || $0 == " " || $0 == "\t" })
-        if parts.count >= 2, ["VmHWM", "RssAnon", "RssFile"].contains(String(parts[0])), let kb = Double(parts[1]) {
-            out[String(parts[0]) + "_MiB"] = (kb / 1024).rounded()
-        }
-    }
-    return out
-}
-
-func seconds(_ body: () throws -> Void) rethrows -> Double {
-    var start = timespec(), end = timespec()
-    clock_gettime(CLOCK_MONOTONIC, &start)
-    try body()
-    clock_gettime(CLOCK_MONOTONIC, &end)
-    return Double(end.tv_sec - start.tv_sec) + Double(end.tv_nsec - start.tv_nsec) / 1e9
-}
 
 func emit(_ fields: [String: Any]) {
     let data = try! JSONSerialization.data(withJSONObject: fields, options: [.sortedKeys])
@@ -55,6 +35,6 @@ for path in arguments.dropFirst() {
         fields["tensor_bytes"] = checkpoint!.tensors.reduce(0) { $0 + $1.byteCount }
     }
     fields["best_ms"] = (best * 1e5).rounded() / 100
-    fields.merge(memory()) { $1 }
+    fields.merge(residentMemory()) { $1 }
     emit(fields)
 }

@@ -4,27 +4,10 @@
 ///       opens MODEL (.decant of any storage type, or a source checkpoint) as `decant ask` does, times batch-1
 ///       forwards (2 warm-ups, then the median), and prints one JSON line per length in InferenceBench's format
 ///       (engine "decant-<storage>"), with the load time, the f32 bytes the model owns and the peak RSS.
+import BenchSupport
 import Foundation
 import Inference
 import Verification
-
-func seconds(_ body: () throws -> Void) rethrows -> Double {
-    let start = DispatchTime.now().uptimeNanoseconds
-    try body()
-    return Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
-}
-
-func peakResidentMiB() -> Double {
-    var usage = rusage()
-    getrusage(RUSAGE_SELF.rawValue, &usage)
-    return Double(usage.ru_maxrss) / 1024
-}
-
-/// The token ids Tools/bench_inference.py uses: deterministic, spread over the vocabulary.
-func benchmarkInputs(length: Int) -> (ids: [Int32], types: [Int32], mask: [Int32]) {
-    ((0..<length).map { Int32(1000 + ($0 * 7919) % 29000) }, (0..<length).map { Int32($0 < length / 2 ? 0 : 1) },
-     Array(repeating: 1, count: length))
-}
 
 BLASRuntime.relaunchWithFasterKernelsIfUnset()
 let arguments = Array(CommandLine.arguments.dropFirst())
