@@ -64,6 +64,31 @@ struct ZipLocalWalkerTests {
         #expect(throws: Stopped.self) { while try walker.next(knownSize: { _ in nil }) != nil {} }
     }
 
+    /// Data descriptors come in two widths: 4-byte sizes, and 8-byte sizes for zip64 entries.
+    @Test("16- and 24-byte data descriptors", arguments: [false, true])
+    func descriptorWidths(wide: Bool) throws {
+        func le<T: FixedWidthInteger>(_ value: T) -> [UInt8] { withUnsafeBytes(of: value.littleEndian) { Array($0) } }
+        var bytes: [UInt8] = []
+        var expected: [(name: String, dataOffset: Int, size: Int)] = []
+        for (name, data) in [("a/data.pkl", Array("pickle".utf8)), ("a/data/0", [UInt8](repeating: 7, count: 40))] {
+            bytes += le(UInt32(0x0403_4B50)) + le(UInt16(45)) + le(UInt16(0x0808)) + le(UInt16(0)) + [0, 0, 0, 0]
+                + le(UInt32(0)) + le(UInt32(0)) + le(UInt32(0)) + le(UInt16(name.utf8.count)) + le(UInt16(0)) + Array(name.utf8)
+            expected.append((name, bytes.count, data.count))
+            bytes += data + le(UInt32(0x0807_4B50)) + le(UInt32(0))
+            bytes += wide ? le(UInt64(data.count)) + le(UInt64(data.count)) : le(UInt32(data.count)) + le(UInt32(data.count))
+        }
+        bytes += le(UInt32(0x0201_4B50)) + [UInt8](repeating: 0, count: 42)
+        let view = ByteView(copying: bytes)
+        for known in [false, true] {
+            var walker = ZipLocalWalker(view: view) { _ in }
+            var walked: [ZipLocalWalker.Entry] = []
+            while let entry = try walker.next(knownSize: { known && $0.hasSuffix("/0") ? 40 : nil }) { walked.append(entry) }
+            #expect(walked.map(\.name) == expected.map(\.name))
+            #expect(walked.map(\.dataOffset) == expected.map(\.dataOffset))
+            #expect(walked.map(\.size) == expected.map(\.size))
+        }
+    }
+
     @Test("a compressed entry is refused")
     func compressedEntry() throws {
         var bytes = try Fixtures.bytes("torch/zip_fp32_state_dict.pt")
