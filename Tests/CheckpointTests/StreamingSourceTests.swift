@@ -71,17 +71,51 @@ import Testing
         try arriving.finish()
     }
 
+    /// An entry that is not a storage (and has no descriptor of its own) hides a whole fake `data/0` — header,
+    /// other floats, descriptor — behind a decoy descriptor: the walk takes it for the real one, and `finish()`,
+    /// comparing with what the central directory says, refuses what was read.
+    @Test func aFakeRecordIsCaughtByTheCrossCheck() throws {
+        func le<T: FixedWidthInteger>(_ value: T) -> [UInt8] { withUnsafeBytes(of: value.littleEndian) { Array($0) } }
+        let fakeFloats = (100..<112).flatMap { le(Float($0).bitPattern) }
+        let name = Array("archive/data/0".utf8)
+        let hidden = le(UInt32(0x0807_4B50)) + le(UInt32(0)) + le(UInt32(0)) + le(UInt32(0))  // "size 0", then a header
+            + le(UInt32(0x0403_4B50)) + le(UInt16(20)) + le(UInt16(0x0808)) + le(UInt16(0)) + [0, 0, 0, 0] + le(UInt32(0))
+            + le(UInt32(0)) + le(UInt32(0)) + le(UInt16(UInt16(name.count))) + le(UInt16(0)) + name
+            + fakeFloats + le(UInt32(0x0807_4B50)) + le(UInt32(0)) + le(UInt32(48)) + le(UInt32(48))
+        let pickle = TestPickle.stateDict([(name: "weight", key: "0", numel: 12, offset: 0, shape: [3, 4], strides: [4, 1])])
+        let weights = TestZip(entries: [
+            .init(name: "archive/data.pkl", data: pickle), .init(name: "archive/extra", data: hidden, omitDescriptor: true),
+            .init(name: "archive/data/0", data: twelveFloats), .init(name: "archive/version", data: Array("3\n".utf8)),
+        ]).bytes()
+        let directory = try TemporaryDirectory()
+        let source = try ModelSource.openStreaming(path: try Self.tlt(weights: weights, in: directory), key: "tlt_encode")
+        let arriving = try #require(source.arriving)
+        // The walk was fooled …
+        #expect(try arriving.resolve(source.tensors[0]).toFloat32() == (100..<112).map(Float.init))
+        // … and the check against the complete checkpoint says so.
+        #expect(throws: SourceError.streamedLayoutMismatch(tensor: "weight", reason: "its bytes lie elsewhere in the complete zip")) {
+            try arriving.finish()
+        }
+        // Opened whole, the same file reads the real values.
+        #expect(try ModelSource.open(path: directory.path + "/model.tlt", key: "tlt_encode").tensors[0].toFloat32()
+                == (0..<12).map(Float.init))
+    }
+
     /// A `.tlt` of a NeMo archive whose checkpoint holds one 3 × 4 tensor named `name`.
     static func oneTensorTLT(named name: String, in directory: TemporaryDirectory) throws -> String {
         let pickle = TestPickle.stateDict([(name: name, key: "0", numel: 12, offset: 0, shape: [3, 4], strides: [4, 1])])
-        let weights = TestZip.checkpoint(pickle: pickle, records: ["0": twelveFloats]).bytes()
+        return try tlt(weights: TestZip.checkpoint(pickle: pickle, records: ["0": twelveFloats]).bytes(), in: directory)
+    }
+
+    /// A `.tlt` of a NeMo archive (a three-token vocabulary, a minimal config) with `weights` as its checkpoint.
+    static func tlt(weights: [UInt8], in directory: TemporaryDirectory) throws -> String {
         let collected = CollectingSink()
         let writer = TarWriter(sink: collected)
         try writer.addFile("./abc_tokenizer.vocab_file", contents: ByteView(copying: Array("[PAD]\n[UNK]\nhello\n".utf8)))
         try writer.addFile("./model_config.yaml", contents: ByteView(copying: Array(NemoFixtures.minimalConfig.utf8)))
         try writer.addFile("./model_weights.ckpt", contents: ByteView(copying: weights))
         try writer.finish()
-        let nemo = try directory.write("\(name.utf8.count)-\(UInt32.random(in: 0...UInt32.max)).nemo", ByteView(copying: collected.bytes))
+        let nemo = try directory.write("\(UInt32.random(in: 0...UInt32.max)).nemo", ByteView(copying: collected.bytes))
         return try directory.encryptNemo(nemo, key: "tlt_encode")
     }
 

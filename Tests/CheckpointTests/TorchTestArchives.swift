@@ -11,6 +11,8 @@ struct TestZip {
         var zip64Fields = false
         /// Omit the zip64 extra field even when `zip64Fields` is set.
         var dropZip64Extra = false
+        /// Write no data descriptor after the data (the central directory is what readers of a complete zip use).
+        var omitDescriptor = false
     }
 
     var entries: [Entry]
@@ -28,7 +30,9 @@ struct TestZip {
                 + u32(0) + u32(0) + u32(0) + u16(UInt16(name.count)) + u16(UInt16(4 + padding)) + name
                 + u16(0x4246) + u16(UInt16(padding)) + [UInt8](repeating: 0x5A, count: padding)
             out += entry.data
-            out += u32(0x0807_4B50) + u32(0) + u32(UInt32(entry.data.count)) + u32(UInt32(entry.data.count))
+            if !entry.omitDescriptor {
+                out += u32(0x0807_4B50) + u32(0) + u32(UInt32(entry.data.count)) + u32(UInt32(entry.data.count))
+            }
             let sentinel = entry.zip64Fields
             let extra = sentinel && !entry.dropZip64Extra
                 ? u16(1) + u16(24) + u64(UInt64(entry.data.count)) + u64(UInt64(entry.data.count)) + u64(UInt64(offset))
