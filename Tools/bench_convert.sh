@@ -57,6 +57,12 @@ echo "| command | wall | CPU (user + sys) | peak RSS | output |"
 echo "|---|---|---|---|---|"
 f16=$(OUTPUT=$DIR/decant_f16.decant measure "$DECANT" convert "$TLT" --key tlt_encode --dtype f16 -o "$DIR/decant_f16.decant")
 row "decant convert → native f16" "$f16" "$DIR/decant_f16.decant"
+if [ -d /dev/shm ]; then
+    row "decant convert → native f16, decrypted weights spooled to tmpfs (TMPDIR=/dev/shm)" \
+        "$(OUTPUT=$DIR/decant_f16_shm.decant measure env TMPDIR=/dev/shm "$DECANT" convert "$TLT" --key tlt_encode --dtype f16 -o "$DIR/decant_f16_shm.decant")" \
+        "$DIR/decant_f16_shm.decant"
+    rm -f "$DIR/decant_f16_shm.decant"
+fi
 q8=$(OUTPUT=$DIR/decant_q8.decant measure "$DECANT" convert "$TLT" --key tlt_encode --dtype q8 -o "$DIR/decant_q8.decant")
 row "decant convert → native q8" "$q8" "$DIR/decant_q8.decant"
 st=$(OUTPUT=$DIR/decant_f16.safetensors measure "$DECANT" convert "$TLT" --key tlt_encode --dtype f16 --format safetensors -o "$DIR/decant_f16.safetensors")
