@@ -12,16 +12,28 @@ import Tensors
 /// `resolve` turns one into the real view, waiting for its bytes; `finish` waits for the end of the artifact
 /// (its SHA-256 and the gzip CRC checked), parses the complete checkpoint the usual way and requires every view
 /// handed out to be exactly the one that parse gives. Nothing read before `finish` returns may be trusted.
+///
+/// A storage whose every tensor the consumer has `release`d is punched out of the spool (in batches of
+/// `releaseBatch`), and the producer stays at most `window` bytes ahead of what is released unless the consumer
+/// waits for more: the spool then holds the bytes in flight rather than the model, and its pages are recycled
+/// instead of fresh ones (writing 1.3 GB into fresh page-cache pages cost this VM 1.4–1.9 s after an idle spell,
+/// against 0.3 s with recycled ones; BENCHMARKS.md).
 public final class ArrivingWeights: @unchecked Sendable {
     private struct Progress {
         var available = 0
+        var released = 0
+        var consumerWaiting = false
         var done = false
         var failure: (any Error)?
         var cancelled = false
     }
 
+    /// How far the producer may run ahead of the released bytes while the consumer is busy.
+    static let window = 128 << 20
+
     /// The whole weights member as it will be once written (mapped at its final size).
     let region: ByteView
+    private let spool: SpoolFile?
     /// Guards `progress`; broadcast on every change, so any number of threads may wait.
     private let condition = NSCondition()
     private var progress = Progress()
@@ -33,10 +45,13 @@ public final class ArrivingWeights: @unchecked Sendable {
     private var torchZip: ArrivingTorchZip?
     private var placeholders: [TensorView] = []
     private var storageKeys: [String: String] = [:]
+    /// Tensors not yet released, per storage key; a key at zero has been punched out.
+    private var liveTensors: [String: Int] = [:]
     private var options = PickleOptions()
 
-    init(region: ByteView) {
+    init(region: ByteView, spool: SpoolFile? = nil) {
         self.region = region
+        self.spool = spool
     }
 
     private func update(_ change: (inout Progress) -> Void) {
@@ -50,9 +65,15 @@ public final class ArrivingWeights: @unchecked Sendable {
     private func wait(until ready: (Progress) throws -> Bool) throws {
         condition.lock()
         defer { condition.unlock() }
+        defer { progress.consumerWaiting = false }
         while true {
             if let failure = progress.failure { throw failure }
             if try ready(progress) { return }
+            // A producer held back by the window goes on while the consumer waits.
+            if !progress.consumerWaiting {
+                progress.consumerWaiting = true
+                condition.broadcast()
+            }
             condition.wait()
         }
     }
@@ -66,10 +87,15 @@ public final class ArrivingWeights: @unchecked Sendable {
 
     func fail(_ error: any Error) { update { if $0.failure == nil { $0.failure = error } } }
 
-    var isCancelled: Bool {
+    /// Waits while the producer is a `window` ahead of the released bytes and the consumer is busy; false once
+    /// the consumer has cancelled.
+    func mayWrite() -> Bool {
         condition.lock()
         defer { condition.unlock() }
-        return progress.cancelled
+        while !progress.cancelled, !progress.consumerWaiting, progress.available - progress.released > Self.window {
+            condition.wait()
+        }
+        return !progress.cancelled
     }
 
     // MARK: consumer
@@ -117,10 +143,39 @@ public final class ArrivingWeights: @unchecked Sendable {
         self.placeholders = placeholders
         self.storageKeys = storageKeys
         self.options = options
+        for key in storageKeys.values { liveTensors[key, default: 0] += 1 }
     }
 
     /// The real view for a placeholder tensor of this source, once its bytes are there.
     public func resolve(_ placeholder: TensorView) throws -> TensorView {
+        if let key = storageKeys[placeholder.name], liveTensors[key] == 0 {
+            throw SourceError.bytesReleased(tensor: placeholder.name)
+        }
+        return try locate(placeholder)
+    }
+
+    /// Says the consumer is done with a tensor; once every tensor of its storage is, the storage's pages are
+    /// punched out of the spool (a later `resolve` of them throws rather than read zeros).
+    public func release(_ placeholder: TensorView) throws {
+        guard let spool, let key = storageKeys[placeholder.name], let live = liveTensors[key], live > 0 else { return }
+        liveTensors[key] = live - 1
+        guard live == 1, let record = try torchZip?.record(forKey: key) else { return }
+        // Punched in batches: every punch locks the file against the producer's writes and unmaps the range from
+        // every thread's view of it, so a few large ones cost less than one per tensor.
+        pendingRelease.append((record.buffer.baseAddress! - region.buffer.baseAddress!, record.count))
+        let pending = pendingRelease.reduce(0) { $0 + $1.length }
+        guard pending >= Self.releaseBatch else { return }
+        for range in pendingRelease { spool.punch(offset: range.offset, length: range.length) }
+        pendingRelease.removeAll()
+        update { $0.released += pending }
+    }
+
+    /// Released storages not yet punched out.
+    private var pendingRelease: [(offset: Int, length: Int)] = []
+    static let releaseBatch = 64 << 20
+
+    /// The real view for a placeholder, whether or not it was released (its offsets stay known).
+    private func locate(_ placeholder: TensorView) throws -> TensorView {
         guard let torchZip, let key = storageKeys[placeholder.name] else { return placeholder }
         let record = try torchZip.record(forKey: key)
         try wait(through: record.buffer.baseAddress! - region.buffer.baseAddress! + record.count)
@@ -141,7 +196,7 @@ public final class ArrivingWeights: @unchecked Sendable {
             throw SourceError.streamedLayoutMismatch(tensor: "*", reason: "the complete checkpoint lists other tensors")
         }
         for (placeholder, parsed) in zip(placeholders, complete.tensors) {
-            let streamed = try resolve(placeholder)
+            let streamed = try locate(placeholder)
             guard streamed.dtype == parsed.dtype, streamed.shape == parsed.shape, streamed.strides == parsed.strides,
                   streamed.storageOffset == parsed.storageOffset,
                   streamed.storage.buffer.baseAddress == parsed.storage.buffer.baseAddress,

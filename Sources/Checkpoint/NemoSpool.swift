@@ -61,6 +61,22 @@ public final class SpoolFile: ByteSink {
         }
     }
 
+    /// Frees the file's pages in the whole pages of `offset..<offset + length` (reads there then give zeros), so a
+    /// spool that is consumed while it is written never holds more than the bytes in flight. Advisory: false when
+    /// the file system cannot punch holes.
+    @discardableResult
+    public func punch(offset: Int, length: Int) -> Bool {
+        let page = Int(sysconf(Int32(_SC_PAGESIZE)))
+        let start = (offset + page - 1) / page * page
+        let end = (offset + length) / page * page
+        guard end > start else { return true }
+        #if os(Linux)
+        return linuxFallocate(fd, fallocatePunchHole | fallocateKeepSize, Int64(start), Int64(end - start)) == 0
+        #else
+        return false
+        #endif
+    }
+
     /// Maps everything written so far read-only; the mapping keeps the file alive after this object is gone.
     public func map() throws(IOError) -> ByteView { try map(length: count) }
 
@@ -76,6 +92,15 @@ public final class SpoolFile: ByteSink {
         return ByteView(owner: mapping, buffer: UnsafeRawBufferPointer(start: base, count: length))
     }
 }
+
+#if os(Linux)
+// glibc declares fallocate only under _GNU_SOURCE, which the Glibc module is not built with.
+@_silgen_name("fallocate")
+private func linuxFallocate(_ fd: Int32, _ mode: Int32, _ offset: Int64, _ length: Int64) -> Int32
+/// FALLOC_FL_KEEP_SIZE and FALLOC_FL_PUNCH_HOLE from <linux/falloc.h>.
+private let fallocateKeepSize: Int32 = 0x01
+private let fallocatePunchHole: Int32 = 0x02
+#endif
 
 /// Owns a mapping of a spool file; unmapping releases the last reference to the unlinked file.
 final class SpoolMapping: PageReleasable, @unchecked Sendable {

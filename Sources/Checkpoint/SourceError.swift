@@ -15,6 +15,8 @@ public enum SourceError: DecantError, Equatable {
     /// A checkpoint converted while it was still being decrypted did not, once complete, put a tensor where the
     /// streamed read found it (the conversion is discarded).
     case streamedLayoutMismatch(tensor: String, reason: String)
+    /// A tensor of a streamed source was asked for after its bytes were released (`ArrivingWeights.release`).
+    case bytesReleased(tensor: String)
     /// The caller stopped a background read (`ArrivingWeights.cancel()`) before the weights were complete.
     case readCancelled
 
@@ -31,6 +33,8 @@ public enum SourceError: DecantError, Equatable {
             return "\(path): expected \(member) to be a torch checkpoint (zip, legacy or tar), found bytes \(firstBytes)"
         case let .memberSizeMismatch(member, declared, found):
             return "\(member): expected \(declared) bytes of plaintext, found \(found)"
+        case let .bytesReleased(tensor):
+            return "tensor \(tensor): its decrypted bytes were already released; open the source again to read it"
         case .readCancelled:
             return "reading the weights was cancelled before they were complete"
         case let .streamedLayoutMismatch(tensor, reason):

@@ -106,7 +106,7 @@ private final class BackgroundEFFReader: @unchecked Sendable {
                 if collected.paths.count == eff.entries.count, entry.plaintextSize > 0 {
                     var withWeights = collected
                     withWeights.data[entry.artifact.name] = region
-                    let streaming = ArrivingWeights(region: region)
+                    let streaming = ArrivingWeights(region: region, spool: spool)
                     hand(.success(.streaming(try withWeights.archive(eff: eff, options: options), streaming)))
                     arriving = streaming
                 }
@@ -136,7 +136,7 @@ private final class ArrivalSink: ByteSink {
     }
 
     func write(_ bytes: UnsafeRawBufferPointer) throws {
-        if arriving?.isCancelled == true { throw SourceError.readCancelled }
+        if let arriving, !arriving.mayWrite() { throw SourceError.readCancelled }
         try spool.write(bytes)
         arriving?.advance(to: spool.count)
     }

@@ -20,7 +20,10 @@ public enum Converter {
         let tensors: [ConvertedTensor]
         switch options.format {
         case .native:
-            tensors = try NativeExport.write(plan, to: output, options: options, digest: digest!, observer: observer)
+            tensors = try NativeExport.write(plan, to: output, options: options, digest: digest!, observer: observer) {
+                try ConversionPlan(source: try ModelSource.openStreaming(path: input, key: options.key, options: options.source),
+                                   heads: options.heads, qkvLayout: options.qkvLayout)
+            }
         case .safetensors:
             tensors = try SafetensorsExport.write(plan, to: output, storage: options.storage, observer: observer)
         case .hf:

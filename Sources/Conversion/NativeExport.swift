@@ -6,11 +6,17 @@ import Safetensors
 /// Writes a `.decant` file: matrix weights in the requested storage (`QuantizationPolicy`), the rest f32, and the
 /// model's description as metadata.
 enum NativeExport {
+    /// `reopen` gives a fresh plan for a second pass when the first one's source released what it read (a `.tlt`
+    /// converted while it is decrypted).
     static func write(_ plan: ConversionPlan, to destination: String, options: ConversionOptions,
-                      digest: SourceDigest, observer: ConversionObserver?) throws -> [ConvertedTensor] {
+                      digest: SourceDigest, observer: ConversionObserver?,
+                      reopen: () throws -> ConversionPlan) throws -> [ConvertedTensor] {
         // A tensor q8/q4 cannot hold (a NaN, a range beyond the f16 scale) is kept f32 and the file is written
         // again from the start: rare, and a plan fixed up front is what keeps the output deterministic.
         var fallbacks: [String: String] = [:]
+        var plan = plan
+        var reopened: ConversionPlan?
+        defer { reopened?.source.arriving?.cancel() }
         while true {
             do {
                 return try attempt(plan, destination: destination, options: options, digest: digest,
@@ -22,6 +28,11 @@ enum NativeExport {
                     fallbacks[name] = "kept f32: \(error.description)"
                 default:
                     throw error
+                }
+                if let arriving = plan.source.arriving {
+                    arriving.cancel()
+                    plan = try reopen()
+                    reopened = plan
                 }
             }
         }

@@ -5,7 +5,9 @@ import Tensors
 /// converting a memory-mapped checkpoint keeps RSS near one slice's worth instead of growing to the model's size.
 ///
 /// Release goes through the storage's owner (`PageReleasable`): read-only file mappings (a plain `.nemo`, the
-/// decrypted-weights spool file) drop their pages, heap copies ignore the request.
+/// decrypted-weights spool file) drop their pages, heap copies ignore the request. A `.tlt` converted while it is
+/// decrypted also punches the storage out of the spool (`ArrivingWeights.release`), so the conversion never
+/// re-reads a released source tensor: a second pass over the plan needs a freshly opened source.
 struct SourcePageRelease {
     /// For each plan index, the source tensors whose last use it is.
     private let releasedAfter: [Int: [String]]
@@ -31,6 +33,8 @@ struct SourcePageRelease {
             for (size, stride) in zip(view.shape, view.strides) { reach += (size - 1) * stride }
             view.storage.releasePages(UnsafeRawBufferPointer(start: base + view.storageOffset * view.dtype.size,
                                                              count: reach * view.dtype.size))
+            // A source still being decrypted frees the spooled bytes themselves once nothing needs them.
+            if let arriving = plan.source.arriving, let placeholder = plan.sources[name] { try arriving.release(placeholder) }
         }
     }
 }
