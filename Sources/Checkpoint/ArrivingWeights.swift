@@ -14,21 +14,21 @@ import Tensors
 /// handed out to be exactly the one that parse gives. Nothing read before `finish` returns may be trusted.
 ///
 /// A storage whose every tensor the consumer has `release`d is punched out of the spool (in batches of
-/// `releaseBatch`), and the producer stays at most `window` bytes ahead of what is released unless the consumer
-/// waits for more: the spool then holds the bytes in flight rather than the model, and its pages are recycled
-/// instead of fresh ones (writing 1.3 GB into fresh page-cache pages cost this VM 1.4–1.9 s after an idle spell,
+/// `releaseBatch`), and the producer stays at most `window` bytes past the furthest byte the consumer has asked
+/// for: the spool then holds the bytes in flight rather than the model, and its pages are recycled instead of
+/// fresh ones (writing 1.3 GB into fresh page-cache pages cost this VM 1.4–1.9 s after an idle spell,
 /// against 0.3 s with recycled ones; BENCHMARKS.md).
 public final class ArrivingWeights: @unchecked Sendable {
     private struct Progress {
         var available = 0
-        var released = 0
-        var consumerWaiting = false
+        /// The furthest byte the consumer has asked for (`Int.max` once it waits for the end).
+        var requested = 0
         var done = false
         var failure: (any Error)?
         var cancelled = false
     }
 
-    /// How far the producer may run ahead of the released bytes while the consumer is busy.
+    /// How far the producer may run ahead of the furthest byte the consumer has asked for.
     static let window = 128 << 20
 
     /// The whole weights member as it will be once written (mapped at its final size).
@@ -62,18 +62,17 @@ public final class ArrivingWeights: @unchecked Sendable {
     }
 
     /// Blocks until `ready` returns true for the progress, or throws what stopped the producer.
-    private func wait(until ready: (Progress) throws -> Bool) throws {
+    private func wait(through end: Int, until ready: (Progress) throws -> Bool) throws {
         condition.lock()
         defer { condition.unlock() }
-        defer { progress.consumerWaiting = false }
+        if end > progress.requested {
+            // Moves the producer's window on.
+            progress.requested = end
+            condition.broadcast()
+        }
         while true {
             if let failure = progress.failure { throw failure }
             if try ready(progress) { return }
-            // A producer held back by the window goes on while the consumer waits.
-            if !progress.consumerWaiting {
-                progress.consumerWaiting = true
-                condition.broadcast()
-            }
             condition.wait()
         }
     }
@@ -87,12 +86,12 @@ public final class ArrivingWeights: @unchecked Sendable {
 
     func fail(_ error: any Error) { update { if $0.failure == nil { $0.failure = error } } }
 
-    /// Waits while the producer is a `window` ahead of the released bytes and the consumer is busy; false once
-    /// the consumer has cancelled.
+    /// Waits while the producer is a `window` past the furthest byte the consumer has asked for; false once the
+    /// consumer has cancelled.
     func mayWrite() -> Bool {
         condition.lock()
         defer { condition.unlock() }
-        while !progress.cancelled, !progress.consumerWaiting, progress.available - progress.released > Self.window {
+        while !progress.cancelled, progress.available - progress.requested > Self.window {
             condition.wait()
         }
         return !progress.cancelled
@@ -123,7 +122,7 @@ public final class ArrivingWeights: @unchecked Sendable {
 
     /// Blocks until bytes `0..<end` are there; throws what stopped the producer if they never will be.
     func wait(through end: Int) throws {
-        try wait { state in
+        try wait(through: end) { state in
             if state.available >= end { return true }
             guard !state.done else {
                 throw TruncatedError(context: "decrypted weights", offset: state.available, needed: end - state.available,
@@ -135,7 +134,7 @@ public final class ArrivingWeights: @unchecked Sendable {
 
     /// Blocks until the producer has finished; throws what stopped it.
     func waitForCompletion() throws {
-        try wait { $0.done }
+        try wait(through: Int.max) { $0.done }
     }
 
     func attach(zip: ArrivingTorchZip, placeholders: [TensorView], storageKeys: [String: String], options: PickleOptions) {
@@ -167,7 +166,6 @@ public final class ArrivingWeights: @unchecked Sendable {
         guard pending >= Self.releaseBatch else { return }
         for range in pendingRelease { spool.punch(offset: range.offset, length: range.length) }
         pendingRelease.removeAll()
-        update { $0.released += pending }
     }
 
     /// Released storages not yet punched out.
