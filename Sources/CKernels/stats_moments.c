@@ -68,6 +68,22 @@ static void block_scalar(const float *x, size_t n, decant_stats *block) {
 }
 
 #if DECANT_X86
+/// The SIMD paths' shared end: the elements after the last full vector, then the block's moments; 0 when the sums
+/// are not finite (the block holds a NaN or ±inf, and the caller recounts it).
+static int finish_vector_block(const float *x, size_t i, size_t n, double pivot, double s1, double s2, float fl, float fh,
+                               decant_stats *block) {
+    for (; i < n; i++) {
+        double d = (double)x[i] - pivot;
+        s1 += d;
+        s2 += d * d;
+        if (x[i] < fl) fl = x[i];
+        if (x[i] > fh) fh = x[i];
+    }
+    if (!isfinite(s1) || !isfinite(s2)) return 0;
+    finish_block(block, n, pivot, s1, s2, fl, fh);
+    return 1;
+}
+
 /// Returns 0 when the block holds a NaN or ±inf (the caller recounts it), else fills `block`.
 DECANT_AVX512 static int block_avx512(const float *x, size_t n, decant_stats *block) {
     double pivot = x[0];
@@ -89,16 +105,7 @@ DECANT_AVX512 static int block_avx512(const float *x, size_t n, decant_stats *bl
     double s1 = _mm512_reduce_add_pd(_mm512_add_pd(s1a, s1b));
     double s2 = _mm512_reduce_add_pd(_mm512_add_pd(s2a, s2b));
     float fl = _mm512_reduce_min_ps(lo), fh = _mm512_reduce_max_ps(hi);
-    for (; i < n; i++) {
-        double d = (double)x[i] - pivot;
-        s1 += d;
-        s2 += d * d;
-        if (x[i] < fl) fl = x[i];
-        if (x[i] > fh) fh = x[i];
-    }
-    if (!isfinite(s1) || !isfinite(s2)) return 0;
-    finish_block(block, n, pivot, s1, s2, fl, fh);
-    return 1;
+    return finish_vector_block(x, i, n, pivot, s1, s2, fl, fh, block);
 }
 
 DECANT_AVX2 static int block_avx2(const float *x, size_t n, decant_stats *block) {
@@ -132,16 +139,7 @@ DECANT_AVX2 static int block_avx2(const float *x, size_t n, decant_stats *block)
         if (los[j] < fl) fl = los[j];
         if (his[j] > fh) fh = his[j];
     }
-    for (; i < n; i++) {
-        double d = (double)x[i] - pivot;
-        s1 += d;
-        s2 += d * d;
-        if (x[i] < fl) fl = x[i];
-        if (x[i] > fh) fh = x[i];
-    }
-    if (!isfinite(s1) || !isfinite(s2)) return 0;
-    finish_block(block, n, pivot, s1, s2, fl, fh);
-    return 1;
+    return finish_vector_block(x, i, n, pivot, s1, s2, fl, fh, block);
 }
 #endif
 
