@@ -96,43 +96,34 @@ struct NativeQAMetadata {
             return value
         }
 
-        func int(_ parent: [String: JSONValue], _ key: String, in scope: String, default fallback: Int? = nil) throws -> Int {
+        /// A present value converted by `read` (nil: not `expected`), or the fallback when absent or null.
+        func value<T>(_ parent: [String: JSONValue], _ key: String, in scope: String, default fallback: T?,
+                      expected: String, missing: String, _ read: (JSONValue) -> T?) throws -> T {
             guard let value = parent[key], value != .null else {
                 guard let fallback else {
-                    throw VerificationError.invalidMetadata(path: path, key: scope + "." + key, expected: "an integer",
-                                                            found: "nothing")
+                    throw VerificationError.invalidMetadata(path: path, key: scope + "." + key, expected: missing, found: "nothing")
                 }
                 return fallback
             }
-            guard let number = value.intValue else {
-                throw VerificationError.invalidMetadata(path: path, key: scope + "." + key, expected: "an integer",
+            guard let converted = read(value) else {
+                throw VerificationError.invalidMetadata(path: path, key: scope + "." + key, expected: expected,
                                                         found: value.kindDescription)
             }
-            return number
+            return converted
+        }
+
+        func int(_ parent: [String: JSONValue], _ key: String, in scope: String, default fallback: Int? = nil) throws -> Int {
+            try value(parent, key, in: scope, default: fallback, expected: "an integer", missing: "an integer") { $0.intValue }
         }
 
         func double(_ parent: [String: JSONValue], _ key: String, in scope: String, default fallback: Double? = nil) throws -> Double {
-            guard let value = parent[key], value != .null else {
-                guard let fallback else {
-                    throw VerificationError.invalidMetadata(path: path, key: scope + "." + key, expected: "a number",
-                                                            found: "nothing")
-                }
-                return fallback
+            try value(parent, key, in: scope, default: fallback, expected: "a finite number", missing: "a number") { json in
+                json.doubleValue.flatMap { $0.isFinite ? $0 : nil }
             }
-            guard let number = value.doubleValue, number.isFinite else {
-                throw VerificationError.invalidMetadata(path: path, key: scope + "." + key, expected: "a finite number",
-                                                        found: value.kindDescription)
-            }
-            return number
         }
 
         func bool(_ parent: [String: JSONValue], _ key: String, in scope: String, default fallback: Bool) throws -> Bool {
-            guard let value = parent[key], value != .null else { return fallback }
-            guard let flag = value.boolValue else {
-                throw VerificationError.invalidMetadata(path: path, key: scope + "." + key, expected: "a boolean",
-                                                        found: value.kindDescription)
-            }
-            return flag
+            try value(parent, key, in: scope, default: fallback, expected: "a boolean", missing: "a boolean") { $0.boolValue }
         }
     }
 }
