@@ -13,17 +13,25 @@ public enum Converter {
         // Only the native format records provenance; its hash runs on a thread of its own from the start.
         let digest = options.format == .native ? SourceDigest(path: input) : nil
         defer { digest?.stop() }
-        // An EFF .tlt is converted while its weights are still being decrypted (`ModelSource.openStreaming`).
-        let source = try ModelSource.openStreaming(path: input, key: options.key, options: options.source)
-        defer { source.arriving?.cancel() }
-        let plan = try ConversionPlan(source: source, heads: options.heads, qkvLayout: options.qkvLayout)
+        // An EFF .tlt is converted while its weights are still being decrypted (`ModelSource.openStreaming`); a
+        // source still arriving is stopped when planning it fails, as after the conversion.
+        func openPlan() throws -> ConversionPlan {
+            let source = try ModelSource.openStreaming(path: input, key: options.key, options: options.source)
+            do {
+                return try ConversionPlan(source: source, heads: options.heads, qkvLayout: options.qkvLayout)
+            } catch {
+                source.arriving?.cancel()
+                throw error
+            }
+        }
+        let plan = try openPlan()
+        defer { plan.source.arriving?.cancel() }
+        let source = plan.source
         let tensors: [ConvertedTensor]
         switch options.format {
         case .native:
-            tensors = try NativeExport.write(plan, to: output, options: options, digest: digest!, observer: observer) {
-                try ConversionPlan(source: try ModelSource.openStreaming(path: input, key: options.key, options: options.source),
-                                   heads: options.heads, qkvLayout: options.qkvLayout)
-            }
+            tensors = try NativeExport.write(plan, to: output, options: options, digest: digest!, observer: observer,
+                                             reopen: openPlan)
         case .safetensors:
             tensors = try SafetensorsExport.write(plan, to: output, storage: options.storage, observer: observer)
         case .hf:
