@@ -16,7 +16,7 @@ import Tensors
 /// A storage whose every tensor the consumer has `release`d is punched out of the spool (in batches of
 /// `releaseBatch`), and the producer stays at most `window` bytes past the furthest byte the consumer has asked
 /// for: the spool then holds the bytes in flight rather than the model, and its pages are recycled instead of
-/// fresh ones (writing 1.3 GB into fresh page-cache pages cost this VM 1.4–1.9 s after an idle spell,
+/// fresh ones (writing 1.3 GB into fresh page-cache pages cost this VM 1.2–1.9 s after an idle spell,
 /// against 0.3 s with recycled ones; BENCHMARKS.md).
 public final class ArrivingWeights: @unchecked Sendable {
     private struct Progress {
