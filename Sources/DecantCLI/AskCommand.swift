@@ -58,10 +58,12 @@ struct AskCommand: ParsableCommand {
             }
             if prediction.isNoAnswer {
                 let span = prediction.nBest.first { $0.kind == .span }
+            // Answers are text of the context, which may come from anywhere: every line is escaped for display.
                 print("no answer")
-                print("score: \(prediction.score) (null score)" + (span.map { "; best span \"\($0.text)\" scored \($0.score)" } ?? ""))
+                print(("score: \(prediction.score) (null score)" + (span.map { "; best span \"\($0.text)\" scored \($0.score)" } ?? ""))
+                    .escapedForDisplay)
             } else {
-                print("answer: \(prediction.text)")
+                print("answer: \(prediction.text)".escapedForDisplay)
                 print("score: \(prediction.score)")
                 if let start = prediction.startOffset, let end = prediction.endOffset { print("characters: \(start)..<\(end)") }
             }
@@ -76,7 +78,7 @@ struct AskCommand: ParsableCommand {
                     }
                     line += "  score \(candidate.score)  p \(String(format: "%.4f", candidate.probability))"
                     if let start = candidate.startOffset, let end = candidate.endOffset { line += "  characters \(start)..<\(end)" }
-                    print(line)
+                    print(line.escapedForDisplay)
                 }
             }
         }

@@ -74,12 +74,6 @@ struct ConvertCommand: ParsableCommand {
     }
 }
 
-/// `warning: …` on stderr, one line each.
-private func printWarningLine(_ message: String) {
-    var bytes = Array(("warning: " + message + "\n").utf8)
-    _ = bytes.withUnsafeMutableBytes { write(2, $0.baseAddress, $0.count) }
-}
-
 /// Turns SIGINT/SIGTERM into a flag the conversion checks after each tensor, so an interrupted conversion unwinds
 /// normally and removes its temporary output instead of dying with it half-written. A second signal (say, a
 /// second Ctrl-C while a large source is still being decrypted) takes the default action at once.

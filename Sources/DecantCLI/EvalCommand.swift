@@ -66,7 +66,7 @@ struct EvalCommand: ParsableCommand {
                 print("exact: \(e.overall.exact)  f1: \(e.overall.f1)  total: \(e.overall.total)")
                 if let has = e.hasAnswer { print("HasAns exact: \(has.exact)  f1: \(has.f1)  total: \(has.total)") }
                 if let no = e.noAnswer { print("NoAns exact: \(no.exact)  f1: \(no.f1)  total: \(no.total)") }
-                if let predictionsOut { print("wrote \(predictionsOut)") }
+                if let predictionsOut { print("wrote \(predictionsOut)".escapedForDisplay) }
             }
         }
     }

@@ -2,6 +2,7 @@
 import ArgumentParser
 import Foundation
 import Inspection
+import JSON
 
 struct InspectCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -42,7 +43,7 @@ struct InspectCommand: ParsableCommand {
                 encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
                 // Only `firstValues` can hold them (statistics cover finite values).
                 encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
-                print(String(decoding: try encoder.encode(report), as: UTF8.self))
+                print(JSONValue.escapingDisplayControls(inSerialized: String(decoding: try encoder.encode(report), as: UTF8.self)))
             } else {
                 print(report.text, terminator: "")
             }
