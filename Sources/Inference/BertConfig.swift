@@ -1,4 +1,5 @@
 import Foundation
+import JSON
 
 /// The shape and numerics of a Megatron-BERT encoder with a QA head.
 public struct BertConfig: Sendable, Codable, Equatable {
@@ -63,6 +64,9 @@ extension BertConfig {
     /// absent fields (notably `layer_norm_eps` = 1e-12, as `from_pretrained` would).
     public init(huggingFaceConfigJSON data: Data) throws(InferenceError) {
         let object: Any
+        // `withUnsafeBytes` rethrows untyped errors, so the typed result travels out as a `Result`.
+        let nesting = data.withUnsafeBytes { bytes in Result { () throws(JSONError) in try JSONParser.checkNesting(bytes) } }
+        if case let .failure(error) = nesting { throw .invalidConfig("config.json is \(error.verdict): \(error)") }
         do {
             object = try JSONSerialization.jsonObject(with: data)
         } catch {

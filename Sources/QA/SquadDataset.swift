@@ -1,5 +1,6 @@
 import Bytes
 import Foundation
+import JSON
 
 /// A SQuAD-format file (`data[].paragraphs[].{context, qas[]}`), flattened to questions in file order.
 ///
@@ -50,9 +51,13 @@ public func readSquadPredictions(bytes: ByteView, source: String) throws(QAError
     try decodeJSON(bytes, source: source)
 }
 
-/// Decodes JSON after a strict UTF-8 check, turning decoder errors into one-line `malformedSquadJSON`s.
+/// Decodes JSON after a strict UTF-8 check and the nesting limit every JSON input has, turning decoder errors into
+/// one-line `malformedSquadJSON`s.
 func decodeJSON<T: Decodable>(_ bytes: ByteView, source: String) throws(QAError) -> T {
     _ = try UTF8Text.scalars(bytes, source: source)
+    do { try JSONParser.checkNesting(bytes.buffer) } catch {
+        throw .malformedSquadJSON(source: source, reason: "\(error.verdict) (\(error))")
+    }
     do {
         return try JSONDecoder().decode(T.self, from: Data(bytes.buffer))
     } catch let DecodingError.keyNotFound(key, context) {
