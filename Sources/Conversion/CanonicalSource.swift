@@ -40,7 +40,7 @@ struct CanonicalSource {
         let heads: Int
         var rules: [String: String] = [:]
         if let givenHeads {
-            (heads, rules["heads"]) = (givenHeads, "--heads")
+            (heads, rules["heads"]) = (givenHeads, ArchitectureOverrides.headsOption)
         } else if let given = config?["num_attention_heads"]?.intValue {
             (heads, rules["heads"]) = (given, "config.json num_attention_heads")
         } else if hidden == 1024 {

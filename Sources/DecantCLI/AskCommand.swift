@@ -37,6 +37,8 @@ struct AskCommand: ParsableCommand {
 
     @OptionGroup var settings: SquadSettingsOptions
 
+    @OptionGroup var sourceOptions: SourceOptionsGroup
+
     func validate() throws {
         guard (context == nil) != (contextFile == nil) else {
             throw ValidationError("give exactly one of -c/--context and --context-file")
@@ -48,7 +50,7 @@ struct AskCommand: ParsableCommand {
         BLASRuntime.relaunchWithFasterKernelsIfUnset()
         try reportingErrors {
             let text = try context ?? UTF8Text.string(contentsOf: contextFile!)
-            let qa = try QAModel.open(path: model, key: key)
+            let qa = try QAModel.open(path: model, key: key, overrides: sourceOptions.overrides, source: sourceOptions.source)
             let processor = try qa.processor(overrides: settings.overrides)
             let prediction = try processor.answer(question: question, context: text, scorer: qa)
             let best = Array(prediction.nBest.prefix(topK ?? 0))
@@ -56,6 +58,7 @@ struct AskCommand: ParsableCommand {
                 print(try AnswerJSON.object(question: question, prediction: prediction, nBest: best).serialized())
                 return
             }
+            // Answers are text of the context, which may come from anywhere: every line is escaped for display.
             if prediction.isNoAnswer {
                 let span = prediction.nBest.first { $0.kind == .span }
             // Answers are text of the context, which may come from anywhere: every line is escaped for display.

@@ -31,13 +31,13 @@ struct InspectCommand: ParsableCommand {
     @Option(name: .long, help: "Show one tensor in detail: statistics and its first values.")
     var tensor: String?
 
-    @Flag(help: "Read pickled globals outside the allowlist as inert data (nothing is ever called).")
-    var allowOpaque = false
+    @OptionGroup var sourceOptions: SourceOptionsGroup
 
     func run() throws {
         try reportingErrors {
             let report = try CheckpointReport.inspect(
-                path: file, options: InspectionOptions(key: key, stats: stats, tensor: tensor, allowOpaque: allowOpaque))
+                path: file, options: InspectionOptions(key: key, stats: stats, tensor: tensor, allowOpaque: sourceOptions.allowOpaque,
+                                                       overrides: sourceOptions.overrides))
             if json {
                 let encoder = JSONEncoder()
                 encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
