@@ -63,11 +63,21 @@ func decodeJSON<T: Decodable>(_ bytes: ByteView, source: String) throws(QAError)
     } catch let DecodingError.keyNotFound(key, context) {
         throw .malformedSquadJSON(source: source, reason: "missing key \"\(key.stringValue)\" at \(path(context))")
     } catch let DecodingError.typeMismatch(type, context) {
-        throw .malformedSquadJSON(source: source, reason: "expected \(type) at \(path(context))")
+        throw .malformedSquadJSON(source: source, reason: "expected \(jsonKind(type)) at \(path(context))")
     } catch let DecodingError.valueNotFound(type, context) {
-        throw .malformedSquadJSON(source: source, reason: "expected \(type), found null at \(path(context))")
+        throw .malformedSquadJSON(source: source, reason: "expected \(jsonKind(type)), found null at \(path(context))")
     } catch {
         throw .malformedSquadJSON(source: source, reason: "not valid JSON")
+    }
+
+    /// The decoder names Swift types (`Array<Any>`); a SQuAD file's author thinks in JSON kinds.
+    func jsonKind(_ type: Any.Type) -> String {
+        let name = String(describing: type)
+        if name.hasPrefix("Array") { return "an array" }
+        if name.hasPrefix("Dictionary") { return "an object" }
+        if name.hasPrefix("String") { return "a string" }
+        if name.hasPrefix("Bool") { return "true or false" }
+        return "a number"
     }
 
     func path(_ context: DecodingError.Context) -> String {
