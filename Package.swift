@@ -58,9 +58,9 @@ let package = Package(
         .target(name: "Inspection", dependencies: ["Checkpoint", "Megatron", "NativeFormat", "Containers", "Pickle",
                                                    "Safetensors", "JSON", "Tensors", "CKernels", "Bytes"]),
         // CPU inference for Megatron-BERT QA over BLAS.
-        .target(name: "Inference", dependencies: ["Quantization", "Tensors", "Bytes", "CBLAS", "CKernels", "NativeFormat"]),
+        .target(name: "Inference", dependencies: ["Quantization", "Tensors", "Bytes", "CBLAS", "CKernels", "NativeFormat", "JSON"]),
         // WordPiece tokenizer, SQuAD windows, span decoding, EM/F1 (model-agnostic: it sees logits only).
-        .target(name: "QA", dependencies: ["Bytes"]),
+        .target(name: "QA", dependencies: ["Bytes", "JSON"]),
         // Candidate vs reference comparison with tolerances.
         .target(name: "Verification", dependencies: ["QA", "Inference", "Conversion", "NativeFormat", "Checkpoint", "Megatron",
                                                      "Quantization", "JSON", "Tensors", "Bytes"]),

@@ -418,9 +418,41 @@ def make_tokenizer():
     w("duplicate_tokens_vocab.txt", b"[PAD]\n[UNK]\n[CLS]\n[SEP]\n[MASK]\nthe\nthe\n")
 
 
+# ---------------------------------------------------------------- names and metadata that a terminal acts on
+# (issue 10, item 11). Every reader rightly accepts them: names are data. What must hold is that text outputs
+# escape them and JSON outputs keep them exact (Tests/CLITests/HostileTextCLITests.swift, on the convertible
+# model of Tools/make_hostile_fixtures.py).
+
+HOSTILE = ["title\x1b]0;pwned\x07", "clear\x1b[2J\nforged.row  f32  [1]  4", "bidi\u202egnp.exe", "c1\x9b2J\u2028\u2066",
+           "del\x7f\ttab\rcr\\backslash", "\u6743\u91cd\u00e9"]
+
+
+def make_hostile_text():
+    import collections
+    s = _Storage("0", 4)
+    tensors = collections.OrderedDict((name, _Tensor(s, 0, (4,), (1,))) for name in HOSTILE)
+    write("torch", "hostile_tensor_names.pt", torch_zip(tensors, {"0": struct.pack("<4f", 1, 2, 3, 4)}))
+    write("safetensors", "hostile_names.safetensors",
+          safetensors({"__metadata__": {name: name for name in HOSTILE},
+                       **{name: {"dtype": "F32", "shape": [1], "data_offsets": [4 * i, 4 * i + 4]}
+                          for i, name in enumerate(HOSTILE)}}, b"\0" * 4 * len(HOSTILE)))
+    metadata = "".join("  %s: %s\n" % (json.dumps(name), json.dumps(name)) for name in HOSTILE)
+    write("eff-manifest", "hostile_metadata.yaml",
+          MANIFEST.replace("metadata: {format_version: 3, origin: NeMo}\n", "metadata:\n  format_version: 3\n" + metadata).encode())
+    config = CONFIG + b"target: " + json.dumps(HOSTILE[0] + HOSTILE[2]).encode() + b"\n"
+    out = io.BytesIO()
+    # tarfile, since tar_header measures names in characters, not UTF-8 bytes.
+    with tarfile.open(fileobj=out, mode="w", format=tarfile.USTAR_FORMAT) as t:
+        for name, data in [("model_config.yaml", config), ("notes\x1b[2J\n\u202e.txt", b"x"), ("model_weights.ckpt", b"A" * 64)]:
+            info = tarfile.TarInfo(name)
+            info.size = len(data)
+            t.addfile(info, io.BytesIO(data))
+    write("nemo", "hostile_member_names.nemo", out.getvalue())
+
+
 if __name__ == "__main__":
     for make in (make_tar, make_nemo, make_zip, make_pickle, make_torch, make_safetensors, make_native,
-                 make_eff_manifest, make_eff, make_gzip, make_codec, make_tokenizer):
+                 make_eff_manifest, make_eff, make_gzip, make_codec, make_tokenizer, make_hostile_text):
         make()
     total = sum(os.path.getsize(os.path.join(d, f)) for d, _, fs in os.walk(ROOT) for f in fs)
     print("adversarial corpus: %d bytes under %s" % (total, os.path.relpath(ROOT)))

@@ -13,6 +13,8 @@ public enum IOError: DecantError, Equatable {
     case writeFailed(path: String, reason: String)
     case cannotRename(from: String, to: String, reason: String)
     case notARegularFile(path: String)
+    /// An input with no bytes at all (no format Decant reads is empty).
+    case emptyFile(path: String)
 
     public var description: String {
         switch self {
@@ -23,6 +25,7 @@ public enum IOError: DecantError, Equatable {
         case let .writeFailed(path, reason): return "cannot write \(path): \(reason)"
         case let .cannotRename(from, to, reason): return "cannot move \(from) to \(to): \(reason)"
         case let .notARegularFile(path): return "\(path) is not a regular file"
+        case let .emptyFile(path): return "\(path): the file is empty"
         }
     }
 }

@@ -32,8 +32,17 @@ public indirect enum ConfigValue: Sendable, Equatable {
             self = .list(sequence.map(ConfigValue.init))
         case let .mapping(mapping):
             var entries: [String: ConfigValue] = [:]
-            for (key, value) in mapping { entries[key.scalar?.string ?? String(describing: key)] = ConfigValue(value) }
+            for (key, value) in mapping { entries[Self.keyText(key)] = ConfigValue(value) }
             self = .map(entries)
+        }
+    }
+
+    /// A mapping key as YAML flow text: a complex key (`? [a, b]`) reads as `[a, b]`, not as a Swift dump of it.
+    private static func keyText(_ node: Node) -> String {
+        switch node {
+        case let .scalar(scalar): return scalar.string
+        case let .sequence(sequence): return "[" + sequence.map(keyText).joined(separator: ", ") + "]"
+        case let .mapping(mapping): return "{" + mapping.map { keyText($0.key) + ": " + keyText($0.value) }.joined(separator: ", ") + "}"
         }
     }
 

@@ -30,7 +30,8 @@ public enum SourceError: DecantError, Equatable {
         case let .unsupportedPayload(path, format):
             return "\(path): the decrypted payload is \(format), which holds no PyTorch weights"
         case let .weightsNotATorchCheckpoint(path, member, firstBytes):
-            return "\(path): expected \(member) to be a torch checkpoint (zip, legacy or tar), found bytes \(firstBytes)"
+            let found = firstBytes.isEmpty ? "found an empty member" : "found bytes \(firstBytes)"
+            return "\(path): expected \(member) to be a torch checkpoint (zip, legacy or tar), \(found)"
         case let .memberSizeMismatch(member, declared, found):
             return "\(member): expected \(declared) bytes of plaintext, found \(found)"
         case let .bytesReleased(tensor):

@@ -13,6 +13,7 @@ enum SourceKind: Equatable {
     case unknown
 
     static func identify(_ view: ByteView, path: String) throws -> SourceKind {
+        guard view.count > 0 else { throw IOError.emptyFile(path: path) }
         if view.matches([0x1f, 0x8b]) {
             let reader = TarStreamReader(source: try GunzipSource(upstream: ViewSource(view)))
             return try classifyTar(path: path, gzip: true) {

@@ -35,6 +35,7 @@ public enum TAOConversion {
 
     private static func run(path: String, key: LoadKey?, output: (sink: ByteSink, gzip: Bool)?) throws -> TAOReport {
         let file = try MappedFile(path: path)
+        guard file.count > 0 else { throw IOError.emptyFile(path: path) }
         switch TAOFileKind.identify(file.view) {
         case .gzipTar, .tar:
             let archive: EFFArchive

@@ -40,7 +40,7 @@ struct CanonicalSource {
         let heads: Int
         var rules: [String: String] = [:]
         if let givenHeads {
-            (heads, rules["heads"]) = (givenHeads, "--heads")
+            (heads, rules["heads"]) = (givenHeads, ArchitectureOverrides.headsOption)
         } else if let given = config?["num_attention_heads"]?.intValue {
             (heads, rules["heads"]) = (given, "config.json num_attention_heads")
         } else if hidden == 1024 {
@@ -112,7 +112,7 @@ struct CanonicalSource {
         guard let file = try? MappedFile(path: path) else { return nil }
         let value: JSONValue
         do { value = try JSONParser.parse(file.view.buffer) } catch {
-            throw ConversionError.canonicalConfig(path: path, reason: "found invalid JSON (\(error))")
+            throw ConversionError.canonicalConfig(path: path, reason: "but the file is \(error.verdict) (\(error))")
         }
         guard case .object = value else {
             throw ConversionError.canonicalConfig(path: path, reason: "found \(value.kindDescription)")

@@ -36,7 +36,7 @@ public enum ConversionError: DecantError, Equatable {
         case let .canonicalShape(name, expected, found):
             return "tensor \(name): expected shape \(expected), found \(found)"
         case let .canonicalHeadsUnknown(hidden):
-            return "cannot tell the number of attention heads for hidden size \(hidden): pass --heads or put a config.json with num_attention_heads next to the safetensors file"
+            return "cannot tell the number of attention heads for hidden size \(hidden): pass \(ArchitectureOverrides.headsOption) or put a config.json with num_attention_heads next to the safetensors file"
         case let .canonicalConfig(path, reason):
             return "\(path): expected a Hugging Face config.json, \(reason)"
         case let .cancelled(reason):

@@ -24,9 +24,8 @@ public struct ConversionPlan: Sendable {
         }
         let architecture: MegatronArchitecture
         do {
-            var hints = MegatronHints(settings: source.megatronSettings)
-            if let heads { hints.heads = Sourced(heads, source: "--heads") }
-            if let qkvLayout { hints.qkvLayout = Sourced(qkvLayout, source: "--qkv-layout") }
+            let hints = ArchitectureOverrides(heads: heads, qkvLayout: qkvLayout)
+                .applied(to: MegatronHints(settings: source.megatronSettings))
             architecture = try MegatronArchitecture.detect(tensors: source.tensors, hints: hints)
         } catch {
             switch error {

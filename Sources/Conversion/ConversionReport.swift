@@ -1,3 +1,4 @@
+import Bytes
 import Foundation
 import Megatron
 import Quantization
@@ -41,7 +42,7 @@ public struct ConversionReport: Sendable {
         return warnings
     }
 
-    /// The table and one summary line: how many tensors were quantized and the worst of them.
+    /// The table and one summary line: how many tensors were quantized and the worst of them (escaped for display).
     public func errorTable(limit: Int? = 20) -> String {
         let report = errors
         guard let worst = report.measurements.first else {
@@ -50,11 +51,12 @@ public struct ConversionReport: Sendable {
         let stored = Dictionary(grouping: report.measurements, by: \.storage).map { "\($0.value.count) \($0.key.rawValue)" }
             .sorted().joined(separator: ", ")
         let summary = "accuracy: \(report.measurements.count) of \(tensors.count) tensors converted (\(stored)); worst relative RMS "
-            + "\(formatted(worst.relativeRMS)) (\(worst.name)), largest |error| "
+            + "\(formatted(worst.relativeRMS)) (\(worst.name.escapedForDisplay)), largest |error| "
             + "\(formatted(report.measurements.map(\.maxAbsError).max() ?? 0)), \(overflowCount) overflows"
         return report.table(limit: limit) + "\n" + summary
     }
 
+    /// The one-screen summary, escaped for display.
     public func summary() -> String {
         let m = model
         let layout = m.qkvLayout.map { "QKV \($0.rawValue)" } ?? "QKV already split"
@@ -73,7 +75,8 @@ public struct ConversionReport: Sendable {
         ]
         if !dropped.isEmpty { lines.append("dropped:      \(dropped.joined(separator: ", "))") }
         if let sourceSHA256 { lines.append("source sha256: \(sourceSHA256)") }
-        return lines.joined(separator: "\n")
+        // Layers and dropped tensors carry names from the source file.
+        return lines.map(\.escapedForDisplay).joined(separator: "\n")
     }
 
     public func json() -> String {

@@ -37,6 +37,8 @@ struct AskCommand: ParsableCommand {
 
     @OptionGroup var settings: SquadSettingsOptions
 
+    @OptionGroup var sourceOptions: SourceOptionsGroup
+
     func validate() throws {
         guard (context == nil) != (contextFile == nil) else {
             throw ValidationError("give exactly one of -c/--context and --context-file")
@@ -48,7 +50,7 @@ struct AskCommand: ParsableCommand {
         BLASRuntime.relaunchWithFasterKernelsIfUnset()
         try reportingErrors {
             let text = try context ?? UTF8Text.string(contentsOf: contextFile!)
-            let qa = try QAModel.open(path: model, key: key)
+            let qa = try QAModel.open(path: model, key: key, overrides: sourceOptions.overrides, source: sourceOptions.source)
             let processor = try qa.processor(overrides: settings.overrides)
             let prediction = try processor.answer(question: question, context: text, scorer: qa)
             let best = Array(prediction.nBest.prefix(topK ?? 0))
@@ -56,12 +58,15 @@ struct AskCommand: ParsableCommand {
                 print(try AnswerJSON.object(question: question, prediction: prediction, nBest: best).serialized())
                 return
             }
+            // Answers are text of the context, which may come from anywhere: every line is escaped for display.
             if prediction.isNoAnswer {
                 let span = prediction.nBest.first { $0.kind == .span }
+            // Answers are text of the context, which may come from anywhere: every line is escaped for display.
                 print("no answer")
-                print("score: \(prediction.score) (null score)" + (span.map { "; best span \"\($0.text)\" scored \($0.score)" } ?? ""))
+                print(("score: \(prediction.score) (null score)" + (span.map { "; best span \"\($0.text)\" scored \($0.score)" } ?? ""))
+                    .escapedForDisplay)
             } else {
-                print("answer: \(prediction.text)")
+                print("answer: \(prediction.text)".escapedForDisplay)
                 print("score: \(prediction.score)")
                 if let start = prediction.startOffset, let end = prediction.endOffset { print("characters: \(start)..<\(end)") }
             }
@@ -76,7 +81,7 @@ struct AskCommand: ParsableCommand {
                     }
                     line += "  score \(candidate.score)  p \(String(format: "%.4f", candidate.probability))"
                     if let start = candidate.startOffset, let end = candidate.endOffset { line += "  characters \(start)..<\(end)" }
-                    print(line)
+                    print(line.escapedForDisplay)
                 }
             }
         }

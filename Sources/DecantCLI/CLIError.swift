@@ -24,9 +24,15 @@ func reportingErrors(_ body: () throws -> Void) throws {
     }
 }
 
-/// Writes `error: <message>` to stderr, folding any newlines so the message stays one line.
-func printErrorLine(_ message: String) {
-    let line = "error: " + message.split(whereSeparator: \.isNewline).joined(separator: " ") + "\n"
-    var bytes = Array(line.utf8)
+/// Writes `error: <message>` to stderr as one line.
+func printErrorLine(_ message: String) { printDiagnosticLine("error", message) }
+
+/// Writes `warning: <message>` to stderr as one line.
+func printWarningLine(_ message: String) { printDiagnosticLine("warning", message) }
+
+/// Messages quote names and values from input files, so the whole message is escaped for the terminal: a newline
+/// in it shows as `\n` and cannot start a second line.
+private func printDiagnosticLine(_ label: String, _ message: String) {
+    var bytes = Array((label + ": " + message.escapedForDisplay + "\n").utf8)
     _ = bytes.withUnsafeMutableBytes { write(2, $0.baseAddress, $0.count) }
 }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Bytes
 import NativeFormat
 import Quantization
 
@@ -21,8 +22,9 @@ struct CheckCommand: ParsableCommand {
             for tensor in native.tensors { counts[tensor.storage, default: 0] += 1 }
             let storages = StorageType.allCases.compactMap { storage in counts[storage].map { "\($0) \(storage.rawValue)" } }
             let types = storages.isEmpty ? "" : " (" + storages.joined(separator: ", ") + ")"
-            print("OK \(file): .decant v\(native.version), \(native.tensors.count) tensors\(types), "
+            print(("OK \(file): .decant v\(native.version), \(native.tensors.count) tensors\(types), "
                 + "\(megabytes(native.dataBytes)) of data, \(native.metadata.count) metadata keys; header and tensor checksums verified")
+                .escapedForDisplay)
         }
     }
 }

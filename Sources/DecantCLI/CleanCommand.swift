@@ -15,7 +15,7 @@ struct CleanCommand: ParsableCommand {
 
     func run() throws {
         try reportingErrors {
-            for name in try StaleTemporaries.remove(in: folder) { print("removed \(folder)/\(name)") }
+            for name in try StaleTemporaries.remove(in: folder) { print("removed \(folder)/\(name)".escapedForDisplay) }
         }
     }
 }

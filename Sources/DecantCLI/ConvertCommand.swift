@@ -10,7 +10,6 @@ import Glibc
 
 extension StorageType: ExpressibleByArgument {}
 extension OutputFormat: ExpressibleByArgument {}
-extension QKVLayout: ExpressibleByArgument {}
 
 struct ConvertCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -37,22 +36,19 @@ struct ConvertCommand: ParsableCommand {
     @Option(help: "Output format: \(OutputFormat.allCases.map(\.rawValue).joined(separator: ", ")).")
     var format: OutputFormat = .native
 
-    @Option(help: "Attention heads, for checkpoints without a config (wins over the config).")
-    var heads: Int?
-
-    @Option(help: "Fused-QKV row order (v0, v1, v2), for checkpoints whose metadata and K biases do not tell.")
-    var qkvLayout: QKVLayout?
-
     @Flag(help: "Quantize the embedding tables too (native only).")
     var quantizeEmbeddings = false
 
     @Flag(help: "Print the summary and the per-tensor errors as one JSON object.")
     var json = false
 
+    @OptionGroup var sourceOptions: SourceOptionsGroup
+
     func run() throws {
         try reportingErrors {
             let options = ConversionOptions(format: format, storage: dtype, quantizeEmbeddings: quantizeEmbeddings, key: key,
-                                            heads: heads, qkvLayout: qkvLayout)
+                                            heads: sourceOptions.heads, qkvLayout: sourceOptions.qkvLayout,
+                                            source: sourceOptions.source)
             try Converter.validate(options)
             let progress = ProgressBar.forStandardError()
             InterruptFlag.install()
@@ -72,12 +68,6 @@ struct ConvertCommand: ParsableCommand {
             for warning in report.warnings { printWarningLine(warning) }
         }
     }
-}
-
-/// `warning: …` on stderr, one line each.
-private func printWarningLine(_ message: String) {
-    var bytes = Array(("warning: " + message + "\n").utf8)
-    _ = bytes.withUnsafeMutableBytes { write(2, $0.baseAddress, $0.count) }
 }
 
 /// Turns SIGINT/SIGTERM into a flag the conversion checks after each tensor, so an interrupted conversion unwinds

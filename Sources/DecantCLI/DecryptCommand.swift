@@ -44,23 +44,24 @@ struct DecryptCommand: ParsableCommand {
             let report = try TAOConversion.decrypt(path: input, key: loadKey, to: file, gzip: gzip)
             try file.commit()
             printReport(report)
-            print("wrote \(output) (\(file.bytesWritten) bytes)")
+            print("wrote \(output) (\(file.bytesWritten) bytes)".escapedForDisplay)
         }
     }
 }
 
-/// Prints what a TAO file holds, one member per line.
+/// Prints what a TAO file holds, one member per line (names and metadata are the file's, so escaped).
 func printReport(_ report: TAOReport) {
-    print("container: \(report.container)")
+    print("container: \(report.container)".escapedForDisplay)
     if !report.metadata.isEmpty {
-        print("metadata: " + report.metadata.map { "\($0.key)=\($0.value)" }.joined(separator: " "))
+        print(("metadata: " + report.metadata.map { "\($0.key)=\($0.value)" }.joined(separator: " ")).escapedForDisplay)
     }
-    let width = report.members.map(\.name.count).max() ?? 0
-    for member in report.members {
-        let name = member.name.padding(toLength: width, withPad: " ", startingAt: 0)
+    let names = report.members.map(\.name.escapedForDisplay)
+    let width = names.map(\.count).max() ?? 0
+    for (member, name) in zip(report.members, names) {
         let size = String(member.size).leftPadded(to: 12)
         let codec = member.codec.map { "encrypted (codec \($0))" } ?? "clear"
-        print("  \(name) \(size) B  \(codec)" + (member.check.isEmpty ? "" : "  \(member.check)"))
+        let details = "\(size) B  \(codec)" + (member.check.isEmpty ? "" : "  \(member.check)")
+        print("  " + name.padding(toLength: width, withPad: " ", startingAt: 0) + " " + details.escapedForDisplay)
     }
 }
 

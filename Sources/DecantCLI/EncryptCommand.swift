@@ -31,7 +31,7 @@ struct EncryptCommand: ParsableCommand {
                 : try TAOConversion.encryptNemo(path: input, key: loadKey, to: file)
             try file.commit()
             printReport(report)
-            print("wrote \(output) (\(file.bytesWritten) bytes)")
+            print("wrote \(output) (\(file.bytesWritten) bytes)".escapedForDisplay)
         }
     }
 }

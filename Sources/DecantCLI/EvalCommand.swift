@@ -34,11 +34,13 @@ struct EvalCommand: ParsableCommand {
 
     @OptionGroup var settings: SquadSettingsOptions
 
+    @OptionGroup var sourceOptions: SourceOptionsGroup
+
     func run() throws {
         BLASRuntime.relaunchWithFasterKernelsIfUnset()
         try reportingErrors {
             let dataset = try SquadDataset(path: squad)
-            let qa = try QAModel.open(path: model, key: key)
+            let qa = try QAModel.open(path: model, key: key, overrides: sourceOptions.overrides, source: sourceOptions.source)
             let processor = try qa.processor(overrides: settings.overrides)
             let bar = isatty(2) == 1 ? ProgressLine(label: "answering") : nil
             let result = try SquadEvaluation.run(model: qa, dataset: dataset, processor: processor) { done, total in
@@ -66,7 +68,7 @@ struct EvalCommand: ParsableCommand {
                 print("exact: \(e.overall.exact)  f1: \(e.overall.f1)  total: \(e.overall.total)")
                 if let has = e.hasAnswer { print("HasAns exact: \(has.exact)  f1: \(has.f1)  total: \(has.total)") }
                 if let no = e.noAnswer { print("NoAns exact: \(no.exact)  f1: \(no.f1)  total: \(no.total)") }
-                if let predictionsOut { print("wrote \(predictionsOut)") }
+                if let predictionsOut { print("wrote \(predictionsOut)".escapedForDisplay) }
             }
         }
     }

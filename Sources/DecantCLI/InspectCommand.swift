@@ -2,6 +2,7 @@
 import ArgumentParser
 import Foundation
 import Inspection
+import JSON
 
 struct InspectCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -30,19 +31,19 @@ struct InspectCommand: ParsableCommand {
     @Option(name: .long, help: "Show one tensor in detail: statistics and its first values.")
     var tensor: String?
 
-    @Flag(help: "Read pickled globals outside the allowlist as inert data (nothing is ever called).")
-    var allowOpaque = false
+    @OptionGroup var sourceOptions: SourceOptionsGroup
 
     func run() throws {
         try reportingErrors {
             let report = try CheckpointReport.inspect(
-                path: file, options: InspectionOptions(key: key, stats: stats, tensor: tensor, allowOpaque: allowOpaque))
+                path: file, options: InspectionOptions(key: key, stats: stats, tensor: tensor, allowOpaque: sourceOptions.allowOpaque,
+                                                       overrides: sourceOptions.overrides))
             if json {
                 let encoder = JSONEncoder()
                 encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
                 // Only `firstValues` can hold them (statistics cover finite values).
                 encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
-                print(String(decoding: try encoder.encode(report), as: UTF8.self))
+                print(JSONValue.escapingDisplayControls(inSerialized: String(decoding: try encoder.encode(report), as: UTF8.self)))
             } else {
                 print(report.text, terminator: "")
             }

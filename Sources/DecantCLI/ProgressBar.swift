@@ -1,4 +1,5 @@
 /// A one-line progress bar on stderr, drawn only when stderr is a terminal.
+import Bytes
 import Conversion
 #if canImport(Glibc)
 import Glibc
@@ -17,7 +18,8 @@ final class ProgressBar {
         let width = 30
         let filled = permille * width / 1000
         let bar = String(repeating: "█", count: filled) + String(repeating: "·", count: width - filled)
-        let name = step.lastTensor.count > 40 ? "…" + step.lastTensor.suffix(39) : step.lastTensor
+        let tensor = step.lastTensor.escapedForDisplay
+        let name = tensor.count > 40 ? "…" + tensor.suffix(39) : tensor
         draw("\r\u{1B}[2K\(bar) \(permille / 10)% \(step.tensorsDone)/\(step.tensorCount) \(name)")
     }
 

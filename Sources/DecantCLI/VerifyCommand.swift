@@ -45,6 +45,8 @@ struct VerifyCommand: ParsableCommand {
 
     @OptionGroup var settings: SquadSettingsOptions
 
+    @OptionGroup var sourceOptions: SourceOptionsGroup
+
     func validate() throws {
         guard (reference == nil) != (golden == nil) else { throw ValidationError("give exactly one of --reference and --golden") }
         if inputs != nil, golden != nil { throw ValidationError("--inputs needs --reference (golden files carry their own inputs)") }
@@ -54,7 +56,7 @@ struct VerifyCommand: ParsableCommand {
         BLASRuntime.relaunchWithFasterKernelsIfUnset()
         var passed = false
         try reportingErrors {
-            let model = try QAModel.open(path: candidate, key: key)
+            let model = try QAModel.open(path: candidate, key: key, overrides: sourceOptions.overrides, source: sourceOptions.source)
             var tolerance = Tolerance.defaults(for: model.storage)
             if let maxAbsError { tolerance.maxAbsError = maxAbsError }
             if let maxRelativeError { tolerance.maxRelativeL2Error = maxRelativeError }
@@ -65,7 +67,8 @@ struct VerifyCommand: ParsableCommand {
                 report = try Verifier.compare(candidate: model, golden: file,
                                               processor: try? model.processor(overrides: settings.overrides), tolerance: tolerance)
             } else {
-                let referenceModel = try QAModel.open(path: reference!, key: key)
+                let referenceModel = try QAModel.open(path: reference!, key: key, overrides: sourceOptions.overrides,
+                                                      source: sourceOptions.source)
                 let questions = try inputs.map { VerificationInput.from(try SquadDataset(path: $0)) } ?? VerificationInput.builtIn
                 guard !questions.isEmpty else { throw VerificationError.noInputs(source: inputs ?? "built-in inputs") }
                 report = try Verifier.compare(candidate: model, reference: referenceModel, inputs: questions,

@@ -1,4 +1,5 @@
 import Foundation
+import JSON
 
 /// The shape and numerics of a Megatron-BERT encoder with a QA head.
 public struct BertConfig: Sendable, Codable, Equatable {
@@ -63,6 +64,9 @@ extension BertConfig {
     /// absent fields (notably `layer_norm_eps` = 1e-12, as `from_pretrained` would).
     public init(huggingFaceConfigJSON data: Data) throws(InferenceError) {
         let object: Any
+        // `withUnsafeBytes` rethrows untyped errors, so the typed result travels out as a `Result`.
+        let nesting = data.withUnsafeBytes { bytes in Result { () throws(JSONError) in try JSONParser.checkNesting(bytes) } }
+        if case let .failure(error) = nesting { throw .invalidConfig("config.json is \(error.verdict): \(error)") }
         do {
             object = try JSONSerialization.jsonObject(with: data)
         } catch {
@@ -76,7 +80,7 @@ extension BertConfig {
                 return fallback
             }
             guard let number = value as? NSNumber, let exact = Int(exactly: number.doubleValue) else {
-                throw .invalidConfig("config.json \"\(key)\" must be an integer, found \(value)")
+                throw .invalidConfig("config.json \"\(key)\" must be an integer, found \(jsonDescription(value))")
             }
             return exact
         }
@@ -99,5 +103,16 @@ extension BertConfig {
                   vocab: try integer("vocab_size"), positions: try integer("max_position_embeddings", default: 512),
                   tokenTypes: try integer("type_vocab_size", default: 2), layerNormEps: eps, activation: activation)
         try validate()
+    }
+}
+
+/// A value from `JSONSerialization` as its JSON text would show it, not as Foundation prints it (`<null>`, `(…)`).
+private func jsonDescription(_ value: Any) -> String {
+    switch value {
+    case is NSNull: return "null"
+    case let text as String: return "\"\(text)\""
+    case is [Any]: return "an array"
+    case is [String: Any]: return "an object"
+    default: return "\(value)"
     }
 }

@@ -24,14 +24,17 @@ public struct InspectionOptions: Sendable, Equatable {
     public var allowOpaque: Bool
     /// How many leading values the `tensor` detail shows.
     public var leadingValues: Int
+    /// Architecture facts stated by the user, winning over the checkpoint's (as `convert` would use them).
+    public var overrides: ArchitectureOverrides
 
     public init(key: String? = nil, stats: Bool = false, tensor: String? = nil, allowOpaque: Bool = false,
-                leadingValues: Int = 16) {
+                leadingValues: Int = 16, overrides: ArchitectureOverrides = ArchitectureOverrides()) {
         self.key = key
         self.stats = stats
         self.tensor = tensor
         self.allowOpaque = allowOpaque
         self.leadingValues = leadingValues
+        self.overrides = overrides
     }
 }
 
@@ -51,7 +54,7 @@ extension CheckpointReport {
             // The only other kind ModelSource opens; re-reading the header is O(header).
             metadata.safetensors = try SafetensorsFile(view: file.view).metadata
         }
-        let (model, modelError) = detectModel(source)
+        let (model, modelError) = detectModel(source, overrides: options.overrides)
         let tensors = try select(source.tensors.map(InspectedTensor.view), options: options, path: path)
         return try CheckpointReport(file: path, fileBytes: file.count, layers: source.layers, metadata: metadata,
                                 model: model, modelError: modelError, tensors: tensors, options: options)
@@ -70,12 +73,13 @@ extension CheckpointReport {
 
     /// Megatron-BERT detection with every hint the file carries; a failure is reported, not thrown, because
     /// inspecting an arbitrary checkpoint must still work.
-    private static func detectModel(_ source: ModelSource) -> (ModelSummary?, String?) {
+    private static func detectModel(_ source: ModelSource, overrides: ArchitectureOverrides) -> (ModelSummary?, String?) {
         var byName: [String: TensorView] = [:]
         for tensor in source.tensors { byName[tensor.name] = tensor }
         do throws(MegatronError) {
             let architecture = try MegatronArchitecture.detect(
-                signatures: source.tensors.map(TensorSignature.init), hints: MegatronHints(settings: source.megatronSettings)
+                signatures: source.tensors.map(TensorSignature.init),
+                hints: overrides.applied(to: MegatronHints(settings: source.megatronSettings))
             ) { name in try? byName[name]?.toFloat32() }
             return (ModelSummary(architecture), nil)
         } catch {

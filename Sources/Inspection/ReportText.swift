@@ -1,3 +1,4 @@
+import Bytes
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -5,6 +6,9 @@ import Darwin
 #endif
 
 /// The human-readable form of a `CheckpointReport`: a few summary lines, then one row per tensor.
+///
+/// Names and metadata come from the file, so every line is escaped for the terminal (table cells before the
+/// columns are measured); the report itself keeps them exact for the JSON form.
 extension CheckpointReport {
     public var text: String {
         var lines = ["file: \(file) (\(byteSize(fileBytes)))", "layers: " + layers.joined(separator: " → ")]
@@ -24,11 +28,12 @@ extension CheckpointReport {
         if let stats {
             lines.append("  all values: " + statisticsText(stats))
         }
-        lines += tensorTable
+        lines = lines.map(\.escapedForDisplay) + tensorTable
         for tensor in tensors {
             if let values = tensor.firstValues {
                 let more = tensor.elements > values.count ? ", …" : ""
-                lines.append("first values of \(tensor.name): [" + values.map(number).joined(separator: ", ") + more + "]")
+                lines.append(("first values of \(tensor.name): [" + values.map(number).joined(separator: ", ") + more + "]")
+                    .escapedForDisplay)
             }
         }
         return lines.joined(separator: "\n") + "\n"
@@ -77,7 +82,7 @@ extension CheckpointReport {
         if withStats { header += ["min", "max", "mean", "std", "nan", "inf"] }
         var rows = [header]
         for tensor in tensors {
-            var row = [tensor.name, tensor.dtype, "[" + tensor.shape.map(String.init).joined(separator: ", ") + "]",
+            var row = [tensor.name.escapedForDisplay, tensor.dtype.escapedForDisplay, "[" + tensor.shape.map(String.init).joined(separator: ", ") + "]",
                        String(tensor.bytes)]
             if let s = tensor.stats {
                 row += [s.min, s.max, s.mean, s.std].map { $0.map(number) ?? "-" }

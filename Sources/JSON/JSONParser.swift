@@ -18,6 +18,28 @@ public struct JSONParser {
         return value
     }
 
+    /// Checks only how deeply `bytes` nest (brackets outside strings) against `maximumDepth`, for documents that
+    /// another parser reads, so that every JSON input has one depth limit and too deep nesting is reported as such.
+    public static func checkNesting(_ bytes: UnsafeRawBufferPointer) throws(JSONError) {
+        var depth = 0
+        var inString = false
+        var escaped = false
+        for (offset, byte) in bytes.enumerated() {
+            if inString {
+                if escaped { escaped = false } else if byte == UInt8(ascii: "\\") { escaped = true } else if byte == UInt8(ascii: "\"") { inString = false }
+                continue
+            }
+            switch byte {
+            case UInt8(ascii: "\""): inString = true
+            case UInt8(ascii: "{"), UInt8(ascii: "["):
+                depth += 1
+                guard depth <= maximumDepth else { throw .tooDeep(limit: maximumDepth, offset: offset) }
+            case UInt8(ascii: "}"), UInt8(ascii: "]"): depth -= 1
+            default: break
+            }
+        }
+    }
+
     public static func parse(_ text: String) throws(JSONError) -> JSONValue {
         var copy = text
         // `withUTF8` rethrows untyped errors, so the typed result travels out as a `Result`.
@@ -281,10 +303,17 @@ public enum JSONError: DecantError, Equatable {
         case let .controlCharacterInString(offset): return "JSON: unescaped control character in a string at byte \(offset)"
         case let .invalidUTF8(offset): return "JSON: string starting at byte \(offset) is not valid UTF-8"
         case let .duplicateKey(key, depth, offset): return "JSON: key \"\(key)\" appears twice in one object (depth \(depth), byte \(offset))"
-        case let .tooDeep(limit, offset): return "JSON: nesting deeper than \(limit) levels at byte \(offset)"
+        case let .tooDeep(limit, offset): return "JSON nested deeper than \(limit) levels at byte \(offset)"
         case let .trailingBytes(offset): return "JSON: expected the end of input at byte \(offset), found more bytes"
         case let .nonFiniteNumber(value): return "JSON cannot represent the number \(value)"
         }
+    }
+
+    /// What is wrong with the document as a whole, for the messages of the formats that hold JSON ("the header is
+    /// …"): its nesting is past the limit, or it is not JSON at all.
+    public var verdict: String {
+        if case .tooDeep = self { return "nested too deeply" }
+        return "not valid JSON"
     }
 }
 

@@ -1,3 +1,5 @@
+import Bytes
+
 /// Compact, deterministic JSON text: object keys sorted by their UTF-8 bytes, numbers in shortest round-trip form.
 extension JSONValue {
     public func serialized() throws(JSONError) -> String {
@@ -37,7 +39,8 @@ extension JSONValue {
         }
     }
 
-    /// `text` as a JSON string literal; non-ASCII stays raw UTF-8.
+    /// `text` as a JSON string literal; non-ASCII stays raw UTF-8, except the characters that act on a display
+    /// (`DisplayText.needsEscape`: controls, line separators, bidi controls), which are written as `\u` escapes.
     public static func quoted(_ text: String) -> String {
         var out = "\""
         for scalar in text.unicodeScalars {
@@ -49,12 +52,31 @@ extension JSONValue {
             case "\t": out += "\\t"
             case "\u{08}": out += "\\b"
             case "\u{0C}": out += "\\f"
-            case _ where scalar.value < 0x20:
-                let hex = String(scalar.value, radix: 16)
-                out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
+            case _ where DisplayText.needsEscape(scalar): out += unicodeEscape(scalar)
             default: out.unicodeScalars.append(scalar)
             }
         }
         return out + "\""
+    }
+
+    /// JSON text from another writer (Foundation's `JSONEncoder`) with the characters `DisplayText.needsEscape`
+    /// names that it leaves raw (DEL, C1, line separators, bidi controls) written as `\u` escapes. A writer escapes
+    /// every C0 control inside strings, so a raw one is whitespace between tokens and stays; outside strings JSON
+    /// text is otherwise ASCII, so every other such character is inside a string and the document still decodes to
+    /// the same values.
+    public static func escapingDisplayControls(inSerialized json: String) -> String {
+        func rawInString(_ scalar: Unicode.Scalar) -> Bool { scalar.value >= 0x20 && DisplayText.needsEscape(scalar) }
+        guard json.unicodeScalars.contains(where: rawInString) else { return json }
+        var out = ""
+        for scalar in json.unicodeScalars {
+            if rawInString(scalar) { out += unicodeEscape(scalar) } else { out.unicodeScalars.append(scalar) }
+        }
+        return out
+    }
+
+    /// `\uXXXX` (every character `DisplayText.needsEscape` names is in the Basic Multilingual Plane).
+    private static func unicodeEscape(_ scalar: Unicode.Scalar) -> String {
+        let hex = String(scalar.value, radix: 16)
+        return "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
     }
 }

@@ -44,7 +44,7 @@ public enum MegatronError: DecantError, Equatable {
         case let .layerGap(missing, layers):
             return "expected layers 0..<\(layers) without gaps, layers \(missing.map(String.init).joined(separator: ", ")) are missing"
         case let .headsUnknown(hidden):
-            return "cannot tell the number of attention heads for hidden size \(hidden) from the checkpoint or its config: pass --heads"
+            return "cannot tell the number of attention heads for hidden size \(hidden) from the checkpoint or its config: pass \(ArchitectureOverrides.headsOption)"
         case let .headsDoNotDivideHidden(heads, hidden):
             return "expected the number of attention heads to divide hidden size \(hidden), found \(heads) heads"
         case let .vocabExceedsEmbedding(vocab, rows, source):
@@ -55,7 +55,7 @@ public enum MegatronError: DecantError, Equatable {
             return "expected Megatron checkpoint_version 0, 1, 2 or 3, found \(version) (\(source))"
         case let .qkvLayoutUndecided(norms):
             let listed = norms.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")
-            return "cannot decide the fused-QKV layout: no metadata and the K-bias norms do not single one out (\(listed)); pass --qkv-layout"
+            return "cannot decide the fused-QKV layout: no metadata and the K-bias norms do not single one out (\(listed)); pass \(ArchitectureOverrides.qkvLayoutOption)"
         case let .unplaceable(names):
             return "expected only Megatron-BERT QA tensors, found \(names.count) that map to nothing: \(names.joined(separator: ", "))"
         case let .sourceMismatch(canonical, expectedShape, found, foundShape):

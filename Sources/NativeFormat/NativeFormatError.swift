@@ -55,7 +55,7 @@ public enum NativeFormatError: DecantError, Equatable {
         case let .dataOffsetMismatch(expected, found): return ".decant: expected the data section at byte \(expected), preamble says \(found)"
         case let .headerChecksumMismatch(stored, computed):
             return ".decant: header checksum mismatch: stored \(hex(stored)), computed \(hex(computed)) (corrupted header)"
-        case let .metadataNotJSON(error): return ".decant: metadata is not valid JSON: \(error)"
+        case let .metadataNotJSON(error): return ".decant: metadata is \(error.verdict): \(error)"
         case let .metadataNotAnObject(found): return ".decant: expected the metadata to be a JSON object, found \(found)"
         case let .directoryTruncated(entry): return ".decant: tensor directory ends inside entry \(entry)"
         case let .invalidNameLength(entry, length):

@@ -1,5 +1,6 @@
 import Bytes
 import Foundation
+import JSON
 
 /// A SQuAD-format file (`data[].paragraphs[].{context, qas[]}`), flattened to questions in file order.
 ///
@@ -50,19 +51,33 @@ public func readSquadPredictions(bytes: ByteView, source: String) throws(QAError
     try decodeJSON(bytes, source: source)
 }
 
-/// Decodes JSON after a strict UTF-8 check, turning decoder errors into one-line `malformedSquadJSON`s.
+/// Decodes JSON after a strict UTF-8 check and the nesting limit every JSON input has, turning decoder errors into
+/// one-line `malformedSquadJSON`s.
 func decodeJSON<T: Decodable>(_ bytes: ByteView, source: String) throws(QAError) -> T {
     _ = try UTF8Text.scalars(bytes, source: source)
+    do { try JSONParser.checkNesting(bytes.buffer) } catch {
+        throw .malformedSquadJSON(source: source, reason: "\(error.verdict) (\(error))")
+    }
     do {
         return try JSONDecoder().decode(T.self, from: Data(bytes.buffer))
     } catch let DecodingError.keyNotFound(key, context) {
         throw .malformedSquadJSON(source: source, reason: "missing key \"\(key.stringValue)\" at \(path(context))")
     } catch let DecodingError.typeMismatch(type, context) {
-        throw .malformedSquadJSON(source: source, reason: "expected \(type) at \(path(context))")
+        throw .malformedSquadJSON(source: source, reason: "expected \(jsonKind(type)) at \(path(context))")
     } catch let DecodingError.valueNotFound(type, context) {
-        throw .malformedSquadJSON(source: source, reason: "expected \(type), found null at \(path(context))")
+        throw .malformedSquadJSON(source: source, reason: "expected \(jsonKind(type)), found null at \(path(context))")
     } catch {
         throw .malformedSquadJSON(source: source, reason: "not valid JSON")
+    }
+
+    /// The decoder names Swift types (`Array<Any>`); a SQuAD file's author thinks in JSON kinds.
+    func jsonKind(_ type: Any.Type) -> String {
+        let name = String(describing: type)
+        if name.hasPrefix("Array") { return "an array" }
+        if name.hasPrefix("Dictionary") { return "an object" }
+        if name.hasPrefix("String") { return "a string" }
+        if name.hasPrefix("Bool") { return "true or false" }
+        return "a number"
     }
 
     func path(_ context: DecodingError.Context) -> String {

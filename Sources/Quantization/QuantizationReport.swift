@@ -1,3 +1,4 @@
+import Bytes
 import CKernels
 import JSON
 
@@ -50,17 +51,18 @@ public struct QuantizationReport: Sendable, Equatable {
 
     public var totalOverflows: Int { measurements.reduce(0) { $0 + $1.overflowCount } }
 
-    /// A fixed-width table; `limit` keeps only the worst rows.
+    /// A fixed-width table; `limit` keeps only the worst rows. Names are escaped for display.
     public func table(limit: Int? = nil) -> String {
         let rows = measurements.prefix(limit ?? measurements.count)
-        let nameWidth = max(6, rows.map(\.name.count).max() ?? 0)
+        let names = rows.map(\.name.escapedForDisplay)
+        let nameWidth = max(6, names.map(\.count).max() ?? 0)
         func pad(_ text: String, _ width: Int, right: Bool = false) -> String {
             let fill = String(repeating: " ", count: max(0, width - text.count))
             return right ? fill + text : text + fill
         }
         var lines = [pad("tensor", nameWidth) + "  storage  " + pad("rel RMS", 10, right: true) + "  " + pad("max |err|", 10, right: true) + "  " + pad("overflows", 9, right: true)]
-        for m in rows {
-            lines.append(pad(m.name, nameWidth) + "  " + pad(m.storage.rawValue, 7) + "  " + pad(percent(m.relativeRMS), 10, right: true) + "  "
+        for (m, name) in zip(rows, names) {
+            lines.append(pad(name, nameWidth) + "  " + pad(m.storage.rawValue, 7) + "  " + pad(percent(m.relativeRMS), 10, right: true) + "  "
                 + pad(scientific(m.maxAbsError), 10, right: true) + "  " + pad(String(m.overflowCount), 9, right: true))
         }
         if rows.count < measurements.count { lines.append("… \(measurements.count - rows.count) more tensors") }

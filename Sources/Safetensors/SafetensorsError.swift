@@ -42,7 +42,7 @@ public enum SafetensorsError: DecantError, Equatable {
         case let .headerPastEnd(length, fileBytes):
             return "safetensors: header length \(length) runs past the end of the \(fileBytes)-byte file"
         case .headerNotUTF8: return "safetensors: header is not valid UTF-8"
-        case let .invalidHeaderJSON(error): return "safetensors: header is not valid JSON: \(error)"
+        case let .invalidHeaderJSON(error): return "safetensors: header is \(error.verdict): \(error)"
         case let .headerNotAnObject(found): return "safetensors: expected the header to be a JSON object, found \(found)"
         case let .metadataNotAStringMap(key, found):
             if let key { return "safetensors: __metadata__ value for \"\(key)\" must be a string, found \(found)" }

@@ -30,7 +30,7 @@ public struct GoldenFile: Sendable {
         do {
             root = try JSONParser.parse(bytes.buffer)
         } catch {
-            throw VerificationError.goldenNotJSON(path: path, reason: "found invalid JSON (\(error.description))")
+            throw VerificationError.goldenNotJSON(path: path, reason: "but the file is \(error.verdict) (\(error.description))")
         }
         guard let list = root["cases"]?.arrayValue else {
             throw VerificationError.goldenNotJSON(path: path, reason: "found \(root["cases"].map { "\"cases\" as \($0.kindDescription)" } ?? "no \"cases\" array")")

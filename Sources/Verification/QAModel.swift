@@ -1,6 +1,7 @@
 import Bytes
 import Checkpoint
 import Inference
+import Megatron
 import NativeFormat
 import QA
 import Quantization
@@ -29,13 +30,16 @@ public final class QAModel: SpanScorer {
     /// Windows per forward pass: enough to fill the GEMMs, few enough to keep activations small.
     static let windowsPerBatch = 8
 
-    /// Opens a .decant file, or any source checkpoint `ModelSource` reads (`key`: the TAO load key).
-    public static func open(path: String, key: String? = nil) throws -> QAModel {
+    /// Opens a .decant file, or any source checkpoint `ModelSource` reads (`key`: the TAO load key), whose
+    /// architecture is detected with `overrides` winning and whose pickles are read with `source`'s options.
+    public static func open(path: String, key: String? = nil, overrides: ArchitectureOverrides = ArchitectureOverrides(),
+                            source options: SourceOptions = SourceOptions()) throws -> QAModel {
         let file = try MappedFile(path: path)
         if file.view.matches(NativeLayout.magic) {
             return try QAModel(native: try NativeFile(view: file.view), path: path)
         }
-        return try QAModel(source: try ModelSource.open(path: path, key: key), path: path)
+        return try QAModel(source: try ModelSource.open(path: path, key: key, options: options), path: path,
+                           overrides: overrides)
     }
 
     private init(native: NativeFile, path: String) throws {
@@ -51,8 +55,8 @@ public final class QAModel: SpanScorer {
         storedSettings = metadata.settings
     }
 
-    private init(source: ModelSource, path: String) throws {
-        let weights = try SourceWeightSource(source: source)
+    private init(source: ModelSource, path: String, overrides: ArchitectureOverrides) throws {
+        let weights = try SourceWeightSource(source: source, overrides: overrides)
         engine = try BertQAModel(config: try weights.config, weights: weights)
         self.path = path
         origin = .source(layers: source.layers)

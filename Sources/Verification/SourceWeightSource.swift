@@ -15,11 +15,12 @@ public final class SourceWeightSource: WeightSource {
     private let planByName: [String: CanonicalTensorPlan]
     private let sourceByName: [String: TensorView]
 
-    /// Detects the architecture from the tensors and the configuration that travelled with them.
-    public init(source: ModelSource) throws {
+    /// Detects the architecture from the tensors and the configuration that travelled with them; `overrides`
+    /// win over that configuration.
+    public init(source: ModelSource, overrides: ArchitectureOverrides = ArchitectureOverrides()) throws {
         self.source = source
-        architecture = try MegatronArchitecture.detect(tensors: source.tensors,
-                                                       hints: MegatronHints(settings: source.megatronSettings))
+        architecture = try MegatronArchitecture.detect(
+            tensors: source.tensors, hints: overrides.applied(to: MegatronHints(settings: source.megatronSettings)))
         plan = try MegatronMapping.plan(tensors: source.tensors.map(TensorSignature.init), architecture: architecture)
         planByName = Dictionary(plan.tensors.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
         sourceByName = Dictionary(source.tensors.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })

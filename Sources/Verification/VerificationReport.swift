@@ -1,3 +1,4 @@
+import Bytes
 import Foundation
 import Quantization
 import JSON
@@ -12,6 +13,8 @@ public struct VerificationReport: Sendable {
     public let end: LogitComparison
     /// Nil when the reference cannot be decoded into answers (golden logits without question and context).
     public let answers: AnswerAgreement?
+    /// Why answers were not compared, or not for every question (golden windows the candidate does not make).
+    public var answersNotCompared: String? = nil
 
     /// Every broken limit, one phrase each; empty when the candidate passes.
     public var violations: [String] {
@@ -24,7 +27,8 @@ public struct VerificationReport: Sendable {
 
     public var passed: Bool { violations.isEmpty }
 
-    /// The human-readable report: a table per output, the answers, then PASS or FAIL with the reasons.
+    /// The human-readable report: a table per output, the answers, then PASS or FAIL with the reasons; escaped for
+    /// display, since paths, layers, ids and answers come from input files.
     public var text: String {
         var lines = ["candidate: \(candidate)", "reference: \(reference)",
                      "tolerance: \(storage.rawValue) defaults" + (tolerance == .defaults(for: storage) ? "" : " overridden"),
@@ -48,11 +52,12 @@ public struct VerificationReport: Sendable {
             for item in answers.disagreements.prefix(10) {
                 lines.append("  \(item.id): candidate \"\(item.candidate)\" vs reference \"\(item.reference)\"")
             }
+            if let answersNotCompared { lines.append("  not compared: \(answersNotCompared)") }
         } else {
-            lines.append("answers: not compared (the reference has no question and context to decode)")
+            lines.append("answers: not compared (\(answersNotCompared ?? "the reference has no question and context to decode"))")
         }
         lines.append(passed ? "PASS" : "FAIL: " + violations.joined(separator: "; "))
-        return lines.joined(separator: "\n")
+        return lines.map(\.escapedForDisplay).joined(separator: "\n")
     }
 
     public var json: JSONValue {
@@ -73,6 +78,7 @@ public struct VerificationReport: Sendable {
             "start_logits": output(start), "end_logits": output(end),
             "passed": .bool(passed), "violations": .array(violations.map(JSONValue.string)),
         ]
+        if let answersNotCompared { object["answers_not_compared"] = .string(answersNotCompared) }
         if let answers {
             object["answers"] = .object([
                 "total": .integer(answers.total), "matches": .integer(answers.matches), "agreement": number(answers.rate),

@@ -46,18 +46,25 @@ public enum Verifier {
             end.add(candidate: logits.end, reference: item.endLogits, mask: item.attentionMask)
         }
         var answers: AnswerAgreement?
-        if let processor {
-            answers = try goldenAnswers(golden, candidateLogits: candidateLogits, processor: processor)
+        var notCompared: String?
+        if !golden.cases.contains(where: { $0.question != nil && $0.context != nil }) {
+            notCompared = "the golden cases carry no question and context to decode"
+        } else if let processor {
+            (answers, notCompared) = try goldenAnswers(golden, candidateLogits: candidateLogits, processor: processor)
+        } else {
+            notCompared = "the candidate has no tokenizer and SQuAD settings to decode with"
         }
         return VerificationReport(candidate: candidate.summary, reference: "golden logits \(golden.path) (\(golden.cases.count) cases)",
                                   storage: candidate.storage, tolerance: tolerance, start: start, end: end,
-                                  answers: answers)
+                                  answers: answers, answersNotCompared: notCompared)
     }
 
-    /// Groups consecutive cases with the same question and context into one example and decodes both sides.
+    /// Groups consecutive cases with the same question and context into one example and decodes both sides, when
+    /// the candidate's preprocessing makes exactly the golden windows; otherwise says how the first group differs.
     private static func goldenAnswers(_ golden: GoldenFile, candidateLogits: [SpanLogits],
-                                      processor: SquadProcessor) throws -> AnswerAgreement? {
+                                      processor: SquadProcessor) throws -> (AnswerAgreement?, notCompared: String?) {
         var agreement = AnswerAgreement()
+        var mismatches: [String] = []
         var index = 0
         while index < golden.cases.count {
             let first = golden.cases[index]
@@ -67,14 +74,53 @@ public enum Verifier {
                 next += 1
             }
             defer { index = next }
-            guard let example = try? processor.makeExample(question: question, context: context),
-                  example.features.count == next - index,
-                  zip(example.features, golden.cases[index..<next]).allSatisfy({ $0.inputIDs == $1.inputIds }) else { continue }
+            let example: QAExample
+            do { example = try processor.makeExample(question: question, context: context) } catch {
+                mismatches.append("case \(index): the candidate cannot make windows of its question and context (\(error))")
+                continue
+            }
+            if let mismatch = windowMismatch(golden.cases[index..<next], firstCase: index, example.features, processor.settings) {
+                mismatches.append(mismatch)
+                continue
+            }
             let reference = golden.cases[index..<next].map { SpanLogits(start: $0.startLogits, end: $0.endLogits) }
             agreement.add(id: "case \(index)", candidate: try processor.predict(example, logits: Array(candidateLogits[index..<next])),
                           reference: try processor.predict(example, logits: reference))
         }
-        return agreement.total > 0 ? agreement : nil
+        guard let firstMismatch = mismatches.first else { return (agreement, nil) }
+        let count = mismatches.count == 1 ? "1 question whose golden windows differ" : "\(mismatches.count) questions whose golden windows differ"
+        return (agreement.total > 0 ? agreement : nil,
+                count + " from the candidate's" + (mismatches.count == 1 ? ": " : "; the first: ") + firstMismatch)
+    }
+
+    /// How the golden windows of one question differ from the windows the candidate's preprocessing makes of it,
+    /// or nil when they are the same.
+    static func windowMismatch(_ cases: ArraySlice<GoldenFile.Case>, firstCase: Int, _ features: [QAFeature],
+                               _ settings: SquadSettings) -> String? {
+        guard features.count == cases.count else {
+            let range = cases.count == 1 ? "case \(firstCase)" : "cases \(firstCase)–\(firstCase + cases.count - 1)"
+            return "\(range): the golden file has \(cases.count) windows for this question, the candidate's settings "
+                + "(max_seq_length \(settings.maxSeqLength), doc_stride \(settings.docStride)) make \(features.count)"
+        }
+        for (offset, (item, feature)) in zip(cases, features).enumerated() {
+            let golden = item.inputIds, own = feature.inputIDs
+            guard golden != own else { continue }
+            let index = firstCase + offset
+            if golden.count != own.count {
+                let ownUnpadded = (feature.attentionMask.lastIndex { $0 != 0 } ?? -1) + 1
+                if golden.count < own.count, Array(own.prefix(golden.count)) == golden, golden.count >= ownUnpadded {
+                    return "case \(index): the golden file's \(golden.count) positions are not padded to the candidate's "
+                        + "window of \(own.count) (max_seq_length)"
+                }
+                return "case \(index): the golden window has \(golden.count) positions, the candidate's \(own.count) "
+                    + "(max_seq_length \(settings.maxSeqLength))"
+            }
+            let position = golden.indices.first { golden[$0] != own[$0] }!
+            return "case \(index): position \(position) holds token \(golden[position]) in the golden file and "
+                + "\(own[position]) in the candidate's window (another tokenizer, or other max_query_length, doc_stride "
+                + "or do_lower_case settings)"
+        }
+        return nil
     }
 }
 

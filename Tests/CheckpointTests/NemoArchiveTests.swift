@@ -150,3 +150,15 @@ import Testing
         }
     }
 }
+
+@Suite struct ConfigValueTests {
+    @Test("a complex YAML key reads as flow YAML text, not as a dump of the parser's node types")
+    func complexKeysReadAsYAML() throws {
+        let value = try ConfigValue.parse("config:\n  ? [a, b]\n  : 1\n  ? {c: d}\n  : 2\n  hidden_size: 64\n", member: "model_config.yaml")
+        guard case let .map(top) = value, case let .map(config)? = top["config"] else {
+            Issue.record("expected a mapping, got \(value)")
+            return
+        }
+        #expect(Set(config.keys) == ["[a, b]", "{c: d}", "hidden_size"])
+    }
+}

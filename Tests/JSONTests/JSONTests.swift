@@ -1,4 +1,5 @@
 /// The strict JSON parser and the deterministic writer shared by the tensor-file headers.
+import Foundation
 import JSON
 import Testing
 
@@ -54,5 +55,43 @@ import Testing
 
     @Test func refusesToWriteNonFiniteNumbers() {
         #expect(throws: JSONError.nonFiniteNumber(.infinity)) { try JSONValue.array([.double(.infinity)]).serialized() }
+    }
+
+    @Test("characters that act on a display are written as \\u escapes and read back exactly")
+    func escapesDisplayControls() throws {
+        let text = "esc\u{1B}[2J del\u{7F} c1\u{9B}\u{85} ls\u{2028} ps\u{2029} rlo\u{202E} lri\u{2066} lrm\u{200E} 权重é 😀"
+        let quoted = JSONValue.quoted(text)
+        #expect(quoted == #""esc\u001b[2J del\u007f c1\u009b\u0085 ls\u2028 ps\u2029 rlo\u202e lri\u2066 lrm\u200e 权重é 😀""#)
+        #expect(try JSONParser.parse(quoted) == .string(text))
+        #expect(try JSONValue.object([text: .string(text)]).serialized() == "{\(quoted):\(quoted)}")
+    }
+
+    @Test("another writer's JSON gets the same escapes, keeps its layout, and decodes to the same strings")
+    func escapesForeignJSON() throws {
+        let names = ["a\u{9B}b", "c\u{2028}d", "e\u{202E}f", "g\u{1B}h\ni", "权重é"]
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        let foreign = String(decoding: try encoder.encode(["names": names]), as: UTF8.self)
+        let escaped = JSONValue.escapingDisplayControls(inSerialized: foreign)
+        #expect(escaped.contains(#""a\u009bb""#) && escaped.contains(#""c\u2028d""#) && escaped.contains(#""e\u202ef""#))
+        #expect(escaped.split(separator: "\n").count == foreign.split(separator: "\n").count)
+        #expect(!escaped.unicodeScalars.contains { $0.value >= 0x7F && $0.value <= 0x9F || $0 == "\u{2028}" || $0 == "\u{202E}" })
+        let decoded = try JSONDecoder().decode([String: [String]].self, from: Data(escaped.utf8))
+        #expect(decoded["names"] == names)
+        #expect(JSONValue.escapingDisplayControls(inSerialized: "{\n  \"plain\" : \"权重\"\n}") == "{\n  \"plain\" : \"权重\"\n}")
+    }
+
+    @Test("too deep nesting says so, with the limit, from the parser and from the nesting check alone")
+    func tooDeepSaysSo() throws {
+        let deep = String(repeating: "[", count: JSONParser.maximumDepth + 1) + String(repeating: "]", count: JSONParser.maximumDepth + 1)
+        let error = try #require(throws: JSONError.self) { try JSONParser.parse(deep) }
+        #expect(error.verdict == "nested too deeply")
+        #expect(error.description == "JSON nested deeper than 64 levels at byte 64")
+        #expect(throws: JSONError.tooDeep(limit: 64, offset: 64)) {
+            try Array(deep.utf8).withUnsafeBytes { try JSONParser.checkNesting($0) }
+        }
+        let ok = String(repeating: "[", count: 64) + #""[[[[\"]]""# + String(repeating: "]", count: 64)
+        try Array(ok.utf8).withUnsafeBytes { try JSONParser.checkNesting($0) }
+        #expect(JSONError.unexpectedEnd(offset: 0).verdict == "not valid JSON")
     }
 }

@@ -58,4 +58,14 @@ import Testing
         #expect(first["name"] == "c" && first["relative_rms"] == .null && first["overflow_count"] == 3)
         #expect(json["tensors"]?.arrayValue?[1]["relative_rms"] == 0.1)
     }
+
+    @Test func tableEscapesNamesAndKeepsItsColumns() throws {
+        let report = QuantizationReport([
+            QuantizationMeasurement(name: "w\n\u{1B}[2J", storage: .q8, relativeRMS: 0.1, maxAbsError: 0.2, comparedCount: 10),
+            QuantizationMeasurement(name: "plain", storage: .q8, relativeRMS: 0.05, maxAbsError: 0.1, comparedCount: 10),
+        ])
+        let table = report.table().split(separator: "\n", omittingEmptySubsequences: false)
+        #expect(table.count == 3)
+        #expect(table[1].hasPrefix(#"w\n\e[2J  q8"#) && table[2].hasPrefix("plain     q8"), "\(table)")
+    }
 }

@@ -54,7 +54,13 @@ import Testing
             try GoldenFile(bytes: ByteView(copying: Array("{\"cases\": [".utf8)), path: "g.json")
         } throws: { error in
             guard case let .goldenNotJSON(path, reason)? = error as? VerificationError else { return false }
-            return path == "g.json" && reason.hasPrefix("found invalid JSON")
+            return path == "g.json" && reason.hasPrefix("but the file is not valid JSON")
+        }
+        #expect {
+            try GoldenFile(bytes: ByteView(copying: Array(("{\"cases\": " + String(repeating: "[", count: 100)).utf8)), path: "g.json")
+        } throws: { error in
+            guard case let .goldenNotJSON(_, reason)? = error as? VerificationError else { return false }
+            return reason.hasPrefix("but the file is nested too deeply (JSON nested deeper than 64 levels at byte ")
         }
         #expect(throws: VerificationError.goldenNotJSON(path: "g.json", reason: "found \"cases\" as an object")) {
             try GoldenFile(bytes: ByteView(copying: Array("{\"cases\": {}}".utf8)), path: "g.json")
