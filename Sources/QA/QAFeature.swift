@@ -71,19 +71,23 @@ struct DocumentWindows {
 
     var count: Int { starts.count }
 
-    /// The window that sees `position` with the largest min(left, right) context, the earliest on ties
-    /// (`_check_is_max_context`; the 0.01 × length term prefers longer windows).
-    func bestWindow(for position: Int) -> Int {
-        var best = -1
-        var bestScore = 0.0
-        // Windows start in increasing order, so only those starting at or before `position` can contain it.
-        for window in 0..<count where starts[window] <= position {
-            let end = starts[window] + lengths[window] - 1
-            guard position <= end else { continue }
-            let score = Double(min(position - starts[window], end - position)) + 0.01 * Double(lengths[window])
-            if best < 0 || score > bestScore {
-                best = window
-                bestScore = score
+    /// For every context token, the window that sees it with the largest min(left, right) context, the earliest
+    /// on ties (`_check_is_max_context`; the 0.01 × length term prefers longer windows).
+    ///
+    /// One pass over the windows in order, keeping a running best per token, so the cost is the total window
+    /// length (what the features hold anyway) instead of tokens × windows.
+    func maxContextWindows(tokenCount: Int) -> [Int32] {
+        var best = [Int32](repeating: -1, count: tokenCount)
+        var bestScore = [Double](repeating: 0, count: tokenCount)
+        for window in 0..<count {
+            let start = starts[window]
+            let end = start + lengths[window] - 1
+            for position in start...end {
+                let score = Double(min(position - start, end - position)) + 0.01 * Double(lengths[window])
+                if best[position] < 0 || score > bestScore[position] {
+                    best[position] = Int32(window)
+                    bestScore[position] = score
+                }
             }
         }
         return best

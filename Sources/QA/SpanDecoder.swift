@@ -11,6 +11,11 @@ extension SquadProcessor {
     /// Decodes one example's windows. `logits[i]` belongs to `example.features[i]` and must have one value per
     /// input position (`maxSeqLength`), because the n-best selection runs over padding positions too.
     public func predict(_ example: QAExample, logits: [SpanLogits]) throws(QAError) -> QAPrediction {
+        try predict(example, logits: logits, finalTextScanLimit: FinalTextProjector.defaultScanLimit)
+    }
+
+    /// `predict` with the `FinalTextProjector` scan limit chosen (tests force its suffix-index path with 0).
+    func predict(_ example: QAExample, logits: [SpanLogits], finalTextScanLimit: Int) throws(QAError) -> QAPrediction {
         guard logits.count == example.features.count else {
             throw .featureCountMismatch(expected: example.features.count, found: logits.count)
         }
@@ -24,7 +29,8 @@ extension SquadProcessor {
                 throw .nonFiniteLogit(feature: index, position: bad)
             }
         }
-        return SpanDecoder(processor: self, example: example, logits: logits).decode()
+        return SpanDecoder(processor: self, example: example, logits: logits, finalTextScanLimit: finalTextScanLimit)
+            .decode()
     }
 }
 
@@ -32,15 +38,20 @@ private struct SpanDecoder {
     let processor: SquadProcessor
     let example: QAExample
     let logits: [SpanLogits]
+    let finalTextScanLimit: Int
     var settings: SquadSettings { processor.settings }
 
+    /// A candidate span; logits stay Float (what the model gave) and are widened to Double when added, as
+    /// before, so scores are unchanged while millions of candidates of a long context take half the memory.
     private struct Preliminary {
-        let feature: Int
-        let start: Int
-        let end: Int
-        let startLogit: Double
-        let endLogit: Double
-        let order: Int
+        let feature: Int32
+        let start: Int32
+        let end: Int32
+        let order: Int32
+        let startLogit: Float
+        let endLogit: Float
+
+        var score: Double { Double(startLogit) + Double(endLogit) }
     }
 
     private struct Entry {
@@ -56,8 +67,8 @@ private struct SpanDecoder {
         // NeMo starts the minimum at 1e6 with null logits 0, which is what an example without windows reports.
         var nullScore = 1_000_000.0
         var nullFeature = 0
-        var nullStartLogit = 0.0
-        var nullEndLogit = 0.0
+        var nullStartLogit: Float = 0
+        var nullEndLogit: Float = 0
         for (index, feature) in example.features.enumerated() {
             let row = logits[index]
             if settings.version2WithNegative {
@@ -65,55 +76,60 @@ private struct SpanDecoder {
                 if featureNull < nullScore {
                     nullScore = featureNull
                     nullFeature = index
-                    nullStartLogit = Double(row.start[0])
-                    nullEndLogit = Double(row.end[0])
+                    nullStartLogit = row.start[0]
+                    nullEndLogit = row.end[0]
                 }
             }
+            let bestEnds = Self.bestIndexes(row.end, settings.nBestSize)
             for start in Self.bestIndexes(row.start, settings.nBestSize) {
-                for end in Self.bestIndexes(row.end, settings.nBestSize) {
+                for end in bestEnds {
                     guard start < feature.tokenCount, end < feature.tokenCount,
                           feature.wordIndex(atPosition: start) != nil, feature.wordIndex(atPosition: end) != nil,
                           feature.isMaxContext(atPosition: start),
                           end >= start, end - start + 1 <= settings.maxAnswerLength
                     else { continue }
-                    preliminary.append(Preliminary(feature: index, start: start, end: end,
-                                                   startLogit: Double(row.start[start]), endLogit: Double(row.end[end]),
-                                                   order: preliminary.count))
+                    preliminary.append(Preliminary(feature: Int32(index), start: Int32(start), end: Int32(end),
+                                                   order: Int32(preliminary.count), startLogit: row.start[start],
+                                                   endLogit: row.end[end]))
                 }
             }
         }
         if settings.version2WithNegative {
-            preliminary.append(Preliminary(feature: nullFeature, start: 0, end: 0, startLogit: nullStartLogit,
-                                           endLogit: nullEndLogit, order: preliminary.count))
+            preliminary.append(Preliminary(feature: Int32(nullFeature), start: 0, end: 0, order: Int32(preliminary.count),
+                                           startLogit: nullStartLogit, endLogit: nullEndLogit))
         }
         preliminary.sort { a, b in
-            let scoreA = a.startLogit + a.endLogit
-            let scoreB = b.startLogit + b.endLogit
+            let scoreA = a.score
+            let scoreB = b.score
             return scoreA != scoreB ? scoreA > scoreB : a.order < b.order
         }
 
+        let joined = JoinedWords(example.words)
+        var projector = FinalTextProjector(joined: joined, doLowerCase: settings.doLowerCase,
+                                           scanLimit: finalTextScanLimit)
+        var texts = AnswerTexts(joined: joined)
         var nBest: [Entry] = []
-        var seen: Set<[Unicode.Scalar]> = []
+        var seen: Set<Int> = []
         for candidate in preliminary {
             if nBest.count >= settings.nBestSize { break }
             if candidate.start > 0 {
-                let (text, offsets) = finalText(candidate)
-                if seen.contains(text) { continue }
-                seen.insert(text)
-                nBest.append(Entry(kind: .span, text: text, startLogit: candidate.startLogit,
-                                   endLogit: candidate.endLogit, offsets: offsets))
+                let projection = finalText(candidate, projector: &projector)
+                guard seen.insert(texts.id(of: projection.text)).inserted else { continue }
+                nBest.append(Entry(kind: .span, text: joined.scalars(projection.text),
+                                   startLogit: Double(candidate.startLogit), endLogit: Double(candidate.endLogit),
+                                   offsets: projection.offsets))
             } else {
-                seen.insert([])
-                nBest.append(Entry(kind: .noAnswer, text: [], startLogit: candidate.startLogit,
-                                   endLogit: candidate.endLogit, offsets: nil))
+                seen.insert(AnswerTexts.emptyID)
+                nBest.append(Entry(kind: .noAnswer, text: [], startLogit: Double(candidate.startLogit),
+                                   endLogit: Double(candidate.endLogit), offsets: nil))
             }
         }
         let placeholder = Entry(kind: .placeholder, text: Array("empty".unicodeScalars), startLogit: 0, endLogit: 0,
                                 offsets: nil)
         if settings.version2WithNegative {
-            if !seen.contains([]) {
-                nBest.append(Entry(kind: .noAnswer, text: [], startLogit: nullStartLogit, endLogit: nullEndLogit,
-                                   offsets: nil))
+            if !seen.contains(AnswerTexts.emptyID) {
+                nBest.append(Entry(kind: .noAnswer, text: [], startLogit: Double(nullStartLogit),
+                                   endLogit: Double(nullEndLogit), offsets: nil))
             }
             if nBest.count == 1 { nBest.insert(placeholder, at: 0) }
         }
@@ -148,35 +164,19 @@ private struct SpanDecoder {
     }
 
     /// The prediction's text (`get_final_text` on the de-tokenized pieces) and its scalar range in the context.
-    private func finalText(_ candidate: Preliminary) -> (text: [Unicode.Scalar], offsets: Range<Int>) {
-        let feature = example.features[candidate.feature]
+    private func finalText(_ candidate: Preliminary,
+                           projector: inout FinalTextProjector) -> FinalTextProjector.Projection {
+        let feature = example.features[Int(candidate.feature)]
         let vocabulary = processor.tokenizer.vocabulary
-        let pieces = (candidate.start...candidate.end).map { Array(vocabulary.tokens[Int(feature.inputIDs[$0])].unicodeScalars) }
+        let start = Int(candidate.start)
+        let end = Int(candidate.end)
+        let pieces = (start...end).map { Array(vocabulary.tokens[Int(feature.inputIDs[$0])].unicodeScalars) }
         var joined = Array(pieces.joined(separator: [" "]))
         joined = Self.removing(Array(" ##".unicodeScalars), from: joined)
         joined = Self.removing(Array("##".unicodeScalars), from: joined)
         let predicted = Array(CharacterClasses.splitOnPythonWhitespace(joined).joined(separator: [" "]))
-
-        let firstWord = feature.wordIndex(atPosition: candidate.start)!
-        let lastWord = feature.wordIndex(atPosition: candidate.end)!
-        // The original span as NeMo sees it: its words joined by single spaces; remember where each word starts.
-        var original: [Unicode.Scalar] = []
-        var wordStartsInOriginal: [Int] = []
-        for word in firstWord...lastWord {
-            if word > firstWord { original.append(" ") }
-            wordStartsInOriginal.append(original.count)
-            original.append(contentsOf: example.words.word(word))
-        }
-        let range = FinalText.project(predicted, onto: original, doLowerCase: settings.doLowerCase)
-        let text = Array(original[range])
-        guard !range.isEmpty else { return (text, contextOffset(range.lowerBound)..<contextOffset(range.lowerBound)) }
-        return (text, contextOffset(range.lowerBound)..<(contextOffset(range.upperBound - 1) + 1))
-
-        /// Maps a non-space position of `original` to its scalar offset in the context.
-        func contextOffset(_ position: Int) -> Int {
-            let word = wordStartsInOriginal.lastIndex { $0 <= position }!
-            return example.words.wordRanges[firstWord + word].lowerBound + position - wordStartsInOriginal[word]
-        }
+        return projector.project(predicted, firstWord: feature.wordIndex(atPosition: start)!,
+                                 lastWord: feature.wordIndex(atPosition: end)!)
     }
 
     /// Python's `str.replace(old, "")`: removes non-overlapping occurrences left to right.

@@ -35,16 +35,17 @@ public struct SquadProcessor: Sendable {
         }
         let windows = DocumentWindows(tokenCount: contextIDs.count, maxTokens: maxContextTokens,
                                       stride: settings.docStride)
+        let maxContextWindows = windows.maxContextWindows(tokenCount: contextIDs.count)
         let features = (0..<windows.count).map { window in
-            makeFeature(window: window, of: windows, questionIDs: questionIDs, contextIDs: contextIDs,
-                        contextTokenToWord: contextTokenToWord)
+            makeFeature(window: window, of: windows, maxContextWindows: maxContextWindows, questionIDs: questionIDs,
+                        contextIDs: contextIDs, contextTokenToWord: contextTokenToWord)
         }
         return QAExample(question: question, words: words, questionIDs: questionIDs, contextIDs: contextIDs,
                          contextTokenToWord: contextTokenToWord, features: features)
     }
 
-    private func makeFeature(window: Int, of windows: DocumentWindows, questionIDs: [Int32], contextIDs: [Int32],
-                             contextTokenToWord: [Int]) -> QAFeature {
+    private func makeFeature(window: Int, of windows: DocumentWindows, maxContextWindows: [Int32], questionIDs: [Int32],
+                             contextIDs: [Int32], contextTokenToWord: [Int]) -> QAFeature {
         let vocabulary = tokenizer.vocabulary
         let start = windows.starts[window]
         let span = start..<(start + windows.lengths[window])
@@ -64,6 +65,6 @@ public struct SquadProcessor: Sendable {
             tokenCount: tokenCount,
             contextOffset: contextOffset,
             tokenToWord: Array(contextTokenToWord[span]),
-            isMaxContext: span.map { windows.bestWindow(for: $0) == window })
+            isMaxContext: span.map { maxContextWindows[$0] == window })
     }
 }

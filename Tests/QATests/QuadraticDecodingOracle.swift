@@ -1,0 +1,265 @@
+// The SQuAD post-processing as it was before decoding was made linear: re-tokenizing the candidate's words
+// for every candidate and scanning every window for every token. Kept only here, as the oracle the linear
+// code must match on every input (QATests/LinearDecodingTests.swift). Copied unchanged apart from names.
+import Foundation
+@testable import QA
+
+extension SquadProcessor {
+    /// The answer the previous, quadratic decoder gives.
+    func quadraticPredict(_ example: QAExample, logits: [SpanLogits]) -> QAPrediction {
+        QuadraticSpanDecoder(processor: self, example: example, logits: logits).decode()
+    }
+}
+
+/// `_check_is_max_context` evaluated window by window for one position.
+struct QuadraticDocumentWindows {
+    let starts: [Int]
+    let lengths: [Int]
+
+    var count: Int { starts.count }
+
+    /// The window that sees `position` with the largest min(left, right) context, the earliest on ties
+    /// (`_check_is_max_context`; the 0.01 × length term prefers longer windows).
+    func bestWindow(for position: Int) -> Int {
+        var best = -1
+        var bestScore = 0.0
+        // Windows start in increasing order, so only those starting at or before `position` can contain it.
+        for window in 0..<count where starts[window] <= position {
+            let end = starts[window] + lengths[window] - 1
+            guard position <= end else { continue }
+            let score = Double(min(position - starts[window], end - position)) + 0.01 * Double(lengths[window])
+            if best < 0 || score > bestScore {
+                best = window
+                bestScore = score
+            }
+        }
+        return best
+    }
+}
+
+struct QuadraticSpanDecoder {
+    let processor: SquadProcessor
+    let example: QAExample
+    let logits: [SpanLogits]
+    var settings: SquadSettings { processor.settings }
+
+    private struct Preliminary {
+        let feature: Int
+        let start: Int
+        let end: Int
+        let startLogit: Double
+        let endLogit: Double
+        let order: Int
+    }
+
+    private struct Entry {
+        let kind: QACandidate.Kind
+        let text: [Unicode.Scalar]
+        let startLogit: Double
+        let endLogit: Double
+        let offsets: Range<Int>?
+    }
+
+    func decode() -> QAPrediction {
+        var preliminary: [Preliminary] = []
+        // NeMo starts the minimum at 1e6 with null logits 0, which is what an example without windows reports.
+        var nullScore = 1_000_000.0
+        var nullFeature = 0
+        var nullStartLogit = 0.0
+        var nullEndLogit = 0.0
+        for (index, feature) in example.features.enumerated() {
+            let row = logits[index]
+            if settings.version2WithNegative {
+                let featureNull = Double(row.start[0]) + Double(row.end[0])
+                if featureNull < nullScore {
+                    nullScore = featureNull
+                    nullFeature = index
+                    nullStartLogit = Double(row.start[0])
+                    nullEndLogit = Double(row.end[0])
+                }
+            }
+            for start in Self.bestIndexes(row.start, settings.nBestSize) {
+                for end in Self.bestIndexes(row.end, settings.nBestSize) {
+                    guard start < feature.tokenCount, end < feature.tokenCount,
+                          feature.wordIndex(atPosition: start) != nil, feature.wordIndex(atPosition: end) != nil,
+                          feature.isMaxContext(atPosition: start),
+                          end >= start, end - start + 1 <= settings.maxAnswerLength
+                    else { continue }
+                    preliminary.append(Preliminary(feature: index, start: start, end: end,
+                                                   startLogit: Double(row.start[start]), endLogit: Double(row.end[end]),
+                                                   order: preliminary.count))
+                }
+            }
+        }
+        if settings.version2WithNegative {
+            preliminary.append(Preliminary(feature: nullFeature, start: 0, end: 0, startLogit: nullStartLogit,
+                                           endLogit: nullEndLogit, order: preliminary.count))
+        }
+        preliminary.sort { a, b in
+            let scoreA = a.startLogit + a.endLogit
+            let scoreB = b.startLogit + b.endLogit
+            return scoreA != scoreB ? scoreA > scoreB : a.order < b.order
+        }
+
+        var nBest: [Entry] = []
+        var seen: Set<[Unicode.Scalar]> = []
+        for candidate in preliminary {
+            if nBest.count >= settings.nBestSize { break }
+            if candidate.start > 0 {
+                let (text, offsets) = finalText(candidate)
+                if seen.contains(text) { continue }
+                seen.insert(text)
+                nBest.append(Entry(kind: .span, text: text, startLogit: candidate.startLogit,
+                                   endLogit: candidate.endLogit, offsets: offsets))
+            } else {
+                seen.insert([])
+                nBest.append(Entry(kind: .noAnswer, text: [], startLogit: candidate.startLogit,
+                                   endLogit: candidate.endLogit, offsets: nil))
+            }
+        }
+        let placeholder = Entry(kind: .placeholder, text: Array("empty".unicodeScalars), startLogit: 0, endLogit: 0,
+                                offsets: nil)
+        if settings.version2WithNegative {
+            if !seen.contains([]) {
+                nBest.append(Entry(kind: .noAnswer, text: [], startLogit: nullStartLogit, endLogit: nullEndLogit,
+                                   offsets: nil))
+            }
+            if nBest.count == 1 { nBest.insert(placeholder, at: 0) }
+        }
+        if nBest.isEmpty { nBest.append(placeholder) }
+
+        let probabilities = Self.softmax(nBest.map { $0.startLogit + $0.endLogit })
+        let candidates = zip(nBest, probabilities).map { entry, probability in
+            QACandidate(kind: entry.kind, text: String(String.UnicodeScalarView(entry.text)),
+                        startLogit: entry.startLogit, endLogit: entry.endLogit, probability: probability,
+                        startOffset: entry.offsets?.lowerBound, endOffset: entry.offsets?.upperBound)
+        }
+
+        guard settings.version2WithNegative else {
+            let best = candidates[0]
+            return QAPrediction(text: best.text, isNoAnswer: false, score: best.score, startOffset: best.startOffset,
+                                endOffset: best.endOffset, nBest: candidates, nullScore: nil, scoreDifference: nil)
+        }
+        // NeMo's list always holds a non-empty text here (the placeholder guarantees it); without one, Python
+        // would crash on `None`, and "no answer" is the only sensible reading.
+        guard let best = candidates.first(where: { !$0.text.isEmpty }) else {
+            return QAPrediction(text: "", isNoAnswer: true, score: nullScore, startOffset: nil, endOffset: nil,
+                                nBest: candidates, nullScore: nullScore, scoreDifference: nil)
+        }
+        let difference = nullScore - best.startLogit - best.endLogit
+        if difference > settings.nullScoreDiffThreshold {
+            return QAPrediction(text: "", isNoAnswer: true, score: nullScore, startOffset: nil, endOffset: nil,
+                                nBest: candidates, nullScore: nullScore, scoreDifference: difference)
+        }
+        return QAPrediction(text: best.text, isNoAnswer: false, score: best.score, startOffset: best.startOffset,
+                            endOffset: best.endOffset, nBest: candidates, nullScore: nullScore,
+                            scoreDifference: difference)
+    }
+
+    /// The prediction's text (`get_final_text` on the de-tokenized pieces) and its scalar range in the context.
+    private func finalText(_ candidate: Preliminary) -> (text: [Unicode.Scalar], offsets: Range<Int>) {
+        let feature = example.features[candidate.feature]
+        let vocabulary = processor.tokenizer.vocabulary
+        let pieces = (candidate.start...candidate.end).map { Array(vocabulary.tokens[Int(feature.inputIDs[$0])].unicodeScalars) }
+        var joined = Array(pieces.joined(separator: [" "]))
+        joined = Self.removing(Array(" ##".unicodeScalars), from: joined)
+        joined = Self.removing(Array("##".unicodeScalars), from: joined)
+        let predicted = Array(CharacterClasses.splitOnPythonWhitespace(joined).joined(separator: [" "]))
+
+        let firstWord = feature.wordIndex(atPosition: candidate.start)!
+        let lastWord = feature.wordIndex(atPosition: candidate.end)!
+        // The original span as NeMo sees it: its words joined by single spaces; remember where each word starts.
+        var original: [Unicode.Scalar] = []
+        var wordStartsInOriginal: [Int] = []
+        for word in firstWord...lastWord {
+            if word > firstWord { original.append(" ") }
+            wordStartsInOriginal.append(original.count)
+            original.append(contentsOf: example.words.word(word))
+        }
+        let range = QuadraticFinalText.project(predicted, onto: original, doLowerCase: settings.doLowerCase)
+        let text = Array(original[range])
+        guard !range.isEmpty else { return (text, contextOffset(range.lowerBound)..<contextOffset(range.lowerBound)) }
+        return (text, contextOffset(range.lowerBound)..<(contextOffset(range.upperBound - 1) + 1))
+
+        /// Maps a non-space position of `original` to its scalar offset in the context.
+        func contextOffset(_ position: Int) -> Int {
+            let word = wordStartsInOriginal.lastIndex { $0 <= position }!
+            return example.words.wordRanges[firstWord + word].lowerBound + position - wordStartsInOriginal[word]
+        }
+    }
+
+    /// Python's `str.replace(old, "")`: removes non-overlapping occurrences left to right.
+    private static func removing(_ old: [Unicode.Scalar], from text: [Unicode.Scalar]) -> [Unicode.Scalar] {
+        var result: [Unicode.Scalar] = []
+        result.reserveCapacity(text.count)
+        var i = 0
+        while i < text.count {
+            if i + old.count <= text.count, text[i..<(i + old.count)].elementsEqual(old) {
+                i += old.count
+            } else {
+                result.append(text[i])
+                i += 1
+            }
+        }
+        return result
+    }
+
+    /// The positions of the `n` largest values, ties in index order (Python's stable `sorted(..., reverse=True)`).
+    static func bestIndexes(_ values: [Float], _ n: Int) -> [Int] {
+        Array(values.indices.sorted { values[$0] != values[$1] ? values[$0] > values[$1] : $0 < $1 }.prefix(n))
+    }
+
+    /// NeMo's `_compute_softmax`.
+    static func softmax(_ scores: [Double]) -> [Double] {
+        guard let maximum = scores.max() else { return [] }
+        let exponentials = scores.map { exp($0 - maximum) }
+        var total = 0.0
+        for value in exponentials { total += value }
+        return exponentials.map { $0 / total }
+    }
+}
+
+enum QuadraticFinalText {
+    /// The part of `original` that `predicted` corresponds to, as a scalar range into `original`.
+    static func project(_ predicted: [Unicode.Scalar], onto original: [Unicode.Scalar], doLowerCase: Bool) -> Range<Int> {
+        let whole = 0..<original.count
+        let basic = BasicTokenizer(doLowerCase: doLowerCase, neverSplit: [])
+        let tokenized = Array(basic.tokenize(original).joined(separator: [" "]))
+        guard let start = firstIndex(of: predicted, in: tokenized) else { return whole }
+        let end = start + predicted.count - 1
+
+        let (originalStripped, originalPositions) = stripSpaces(original)
+        let (tokenizedStripped, tokenizedPositions) = stripSpaces(tokenized)
+        guard originalStripped.count == tokenizedStripped.count else { return whole }
+
+        var strippedIndexOfTokenized: [Int: Int] = [:]
+        for (strippedIndex, position) in tokenizedPositions.enumerated() { strippedIndexOfTokenized[position] = strippedIndex }
+        guard let startStripped = strippedIndexOfTokenized[start] else { return whole }
+        guard let endStripped = strippedIndexOfTokenized[end] else { return whole }
+        let originalStart = originalPositions[startStripped]
+        let originalEnd = originalPositions[endStripped]
+        // Python slices an inverted range to "", which only an empty prediction can produce.
+        return originalStart..<max(originalStart, originalEnd + 1)
+    }
+
+    /// The text without U+0020 spaces, and for each kept character its position in `text`.
+    private static func stripSpaces(_ text: [Unicode.Scalar]) -> (stripped: [Unicode.Scalar], positions: [Int]) {
+        var stripped: [Unicode.Scalar] = []
+        var positions: [Int] = []
+        for (i, c) in text.enumerated() where c != " " {
+            stripped.append(c)
+            positions.append(i)
+        }
+        return (stripped, positions)
+    }
+
+    /// Python's `str.find`: the first position where `needle` occurs, 0 for an empty needle.
+    static func firstIndex(of needle: [Unicode.Scalar], in haystack: [Unicode.Scalar]) -> Int? {
+        guard needle.count <= haystack.count else { return nil }
+        for start in 0...(haystack.count - needle.count)
+        where haystack[start..<(start + needle.count)].elementsEqual(needle) {
+            return start
+        }
+        return nil
+    }
+}
