@@ -92,7 +92,7 @@ let package = Package(
         .testTarget(name: "CodecTests", dependencies: ["Codec"], path: "Tests/CodecTests"),
         .testTarget(name: "ContainersTests", dependencies: ["Containers"], path: "Tests/ContainersTests"),
         .testTarget(name: "PickleTests", dependencies: ["Pickle"], path: "Tests/PickleTests"),
-        .testTarget(name: "TensorsTests", dependencies: ["Tensors"], path: "Tests/TensorsTests"),
+        .testTarget(name: "TensorsTests", dependencies: ["Tensors", "Bytes"], path: "Tests/TensorsTests"),
         .testTarget(name: "JSONTests", dependencies: ["JSON"], path: "Tests/JSONTests"),
         .testTarget(name: "SafetensorsTests", dependencies: ["Safetensors", "JSON"], path: "Tests/SafetensorsTests"),
         .testTarget(name: "CheckpointTests", dependencies: ["Checkpoint"], path: "Tests/CheckpointTests"),

@@ -456,3 +456,143 @@ if __name__ == "__main__":
         make()
     total = sum(os.path.getsize(os.path.join(d, f)) for d, _, fs in os.walk(ROOT) for f in fs)
     print("adversarial corpus: %d bytes under %s" % (total, os.path.relpath(ROOT)))
+
+
+# ---------------------------------------------------------------- issue 10: archives (wrong keys, ambiguity, deflate)
+# EFF v1/v2 weights that a wrong key turns into noise; manifests and tars that name one file twice; weights in two
+# folders; a torch storage read with two dtypes; deflated zip entries that lie about their size, CRC or end.
+
+def _noise(length, seed=b"decant"):
+    """Deterministic bytes that look random (a SHA-256 chain)."""
+    import hashlib
+    out, block = b"", seed
+    while len(out) < length:
+        block = hashlib.sha256(block).digest()
+        out += block
+    return out[:length]
+
+
+def _eff_archive(members, manifest, version_tar=tarfile.GNU_FORMAT):
+    out = io.BytesIO()
+    with gzip.GzipFile(fileobj=out, mode="wb", mtime=0) as packed, \
+            tarfile.open(fileobj=packed, mode="w", format=version_tar) as t:
+        for name, data in members + [("manifest.yaml", manifest.encode())]:
+            info = tarfile.TarInfo(name)
+            info.size = len(data)
+            t.addfile(info, io.BytesIO(data))
+    return out.getvalue()
+
+
+def _torch_pickle(tensors):
+    """A protocol-2 state dict, written opcode by opcode (no torch needed): tensors are
+    (name, storage class, storage key, storage numel, shape) rebuilt with _rebuild_tensor_v2."""
+    def text(s):
+        raw = s.encode()
+        return b"X" + struct.pack("<I", len(raw)) + raw
+
+    def ints(values):
+        return b"(" + b"".join(b"J" + struct.pack("<i", v) for v in values) + b"t"
+
+    out = b"\x80\x02ccollections\nOrderedDict\n)R("
+    for name, storage_class, key, numel, shape in tensors:
+        strides = [1] * len(shape)
+        for i in range(len(shape) - 2, -1, -1):
+            strides[i] = strides[i + 1] * shape[i + 1]
+        out += text(name) + b"ctorch._utils\n_rebuild_tensor_v2\n("
+        out += b"(" + text("storage") + b"ctorch\n" + storage_class.encode() + b"\n" + text(key) + text("cpu")
+        out += b"J" + struct.pack("<i", numel) + b"tQ"
+        out += b"J\0\0\0\0" + ints(shape) + ints(strides) + b"\x89ccollections\nOrderedDict\n)RtR"
+    return out + b"u."
+
+
+def _torch_zip_stdlib(pickle_bytes, storages):
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_STORED) as z:
+        def put(name, data):
+            z.writestr(zipfile.ZipInfo(name, date_time=(1980, 1, 1, 0, 0, 0)), data)
+        put("archive/data.pkl", pickle_bytes)
+        for key, data in storages.items():
+            put("archive/data/" + key, data)
+        put("archive/version", "3\n")
+    return out.getvalue()
+
+
+def _deflated_zip(name, data, declared=None, crc=None, trailing=b"", compressed=None):
+    """One deflated entry with its central directory; `declared`, `crc`, `trailing`, `compressed` break it."""
+    if compressed is None:
+        packer = zlib.compressobj(9, zlib.DEFLATED, -15)
+        compressed = packer.compress(data) + packer.flush()
+    compressed += trailing
+    size = len(data) if declared is None else declared
+    checksum = zlib.crc32(data) if crc is None else crc
+    name = name.encode()
+    local = struct.pack("<IHHHHHIIIHH", 0x04034B50, 20, 0, 8, 0, 0x21, checksum, len(compressed), size,
+                        len(name), 0) + name + compressed
+    central = struct.pack("<IHHHHHHIIIHHHHHII", 0x02014B50, 20, 20, 0, 8, 0, 0x21, checksum, len(compressed), size,
+                          len(name), 0, 0, 0, 0, 0, 0) + name
+    return local + central + zip_end(1, len(central), len(local))
+
+
+def make_issue10_archives():
+    # Item 3: EFF v1 and v2 whose "ciphertext" decrypts to noise under any key: a wrong key, for the reader.
+    v1 = ("files:\n  model_config.yaml: {description: cfg, encrypted: false}\n"
+          "  model_weights.ckpt: {description: w, encrypted: true}\n"
+          "metadata: {format_version: 1, origin: NeMo}\n")
+    v2 = v1.replace("format_version: 1", "format_version: 2, encryption: zjercilrdy")
+    for name, manifest in [("v1_wrong_key.tlt", v1), ("v2_wrong_key.tlt", v2)]:
+        write("eff", name, _eff_archive([("model_config.yaml", CONFIG),
+                                         ("encrypted_model_weights.ckpt", _noise(16 + 4096))], manifest))
+
+    # Item 5a: one artifact listed under two spellings; the clear one would shadow the encrypted, checksummed one.
+    twice = MANIFEST.replace("metadata:", "  ./model_weights.ckpt: {encryption: false}\nmetadata:")
+    write("eff", "weights_listed_twice.tlt", _eff_archive([("artifacts/model_weights.ckpt", b"\0" * 64)], twice))
+    write("eff-manifest", "weights_listed_twice.yaml", twice.encode())
+    write("eff-manifest", "double_slash_spelling.yaml",
+          MANIFEST.replace("metadata:", "  .//model_weights.ckpt: {encryption: false}\nmetadata:").encode())
+    # v1: encrypted `x` lives in member `encrypted_x`, which a clear artifact `encrypted_x` also claims.
+    write("eff-manifest", "encrypted_member_clash.yaml",
+          b"files:\n  x: {encrypted: true}\n  encrypted_x: {encrypted: false}\nmetadata: {format_version: 1}\n")
+    write("eff-manifest", "artifact_named_dot.yaml",
+          b"artifacts:\n  ./: {encryption: false}\nmetadata: {format_version: 3}\n")
+
+    # Item 5a, tar side: two members that normalise to one path.
+    write("tar", "duplicate_member_spellings.tar", tar_member("a.txt", b"one") + tar_member("./a.txt", b"two") + tar_end())
+    write("tar", "file_and_directory_same_path.tar", tar_member("a", b"one") + tar_header("a/", typeflag=b"5") + tar_end())
+    write("nemo", "double_slash_duplicate.nemo", nemo(tar_member("model_config.yaml", CONFIG),
+                                                      tar_member("w/model_weights.ckpt", b"A" * 64),
+                                                      tar_member("w//model_weights.ckpt", b"B" * 64)))
+
+    # Item 5b: weights in two folders, in a plain tar, a tar.gz and an EFF archive.
+    two = nemo(tar_member("model_config.yaml", CONFIG), tar_member("a/model_weights.ckpt", b"A" * 64),
+               tar_member("b/model_weights.ckpt", b"B" * 64))
+    write("nemo", "weights_in_two_folders.nemo", two)
+    write("nemo", "weights_in_two_folders_gzip.nemo", gzip.compress(two, 9, mtime=0))
+    write("nemo", "config_in_two_folders.nemo", nemo(tar_member("a/model_config.yaml", CONFIG),
+                                                     tar_member("b/model_config.yaml", CONFIG),
+                                                     tar_member("model_weights.ckpt", b"A" * 64)))
+    clear = ("artifacts:\n  model_config.yaml: {encryption: false}\n  a/model_weights.ckpt: {encryption: false}\n"
+             "  b/model_weights.ckpt: {encryption: false}\nmetadata: {format_version: 3}\n")
+    write("eff-nemo", "weights_in_two_folders.tlt", _eff_archive([("artifacts/model_config.yaml", CONFIG),
+                                                                  ("artifacts/a/model_weights.ckpt", b"A" * 64),
+                                                                  ("artifacts/b/model_weights.ckpt", b"B" * 64)], clear))
+
+    # Item 5c: storage "0" read as 4 int64 and as 8 float32 (the same 32 bytes); and as 4 and as 8 float32.
+    write("torch", "storage_read_as_two_dtypes.pt", _torch_zip_stdlib(
+        _torch_pickle([("a", "LongStorage", "0", 4, [4]), ("b", "FloatStorage", "0", 8, [8])]), {"0": b"\0" * 32}))
+    write("torch", "storage_read_with_two_sizes.pt", _torch_zip_stdlib(
+        _torch_pickle([("a", "FloatStorage", "0", 4, [4]), ("b", "FloatStorage", "0", 8, [8])]), {"0": b"\0" * 32}))
+
+    # Item 13a: deflated entries that lie.
+    data = bytes(range(256)) * 4
+    write("zip", "deflated_size_understated.zip", _deflated_zip("archive/data/0", data, declared=100))
+    write("zip", "deflated_size_overstated.zip", _deflated_zip("archive/data/0", data, declared=2000))
+    write("zip", "deflated_bad_crc.zip", _deflated_zip("archive/data/0", data, crc=0x12345678))
+    write("zip", "deflated_trailing_bytes.zip", _deflated_zip("archive/data/0", data, trailing=b"junk"))
+    write("zip", "deflated_cut_short.zip", _deflated_zip("archive/data/0", data,
+                                                         compressed=zlib.compress(data, 9)[2:-4][:40]))
+    # 4 GiB declared from a 4-byte deflate stream (deflate reaches ~1032:1): refused before inflating anything.
+    write("zip", "deflated_implausible_size.zip", _deflated_zip("archive/data/0", b"\0" * 10, declared=0xFFFFFFFE))
+
+
+if __name__ == "__main__":
+    make_issue10_archives()

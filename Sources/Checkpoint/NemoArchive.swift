@@ -63,7 +63,7 @@ public struct NemoArchive: Sendable {
 
         let ranks = Set(members.paths.filter(NemoMembers.isWeights).compactMap(Self.modelParallelRank))
         guard ranks.count <= 1 else { throw NemoError.modelParallel(ranks: ranks.count) }
-        guard let weightsMember = members.member(named: NemoMembers.weightsName) else {
+        guard let weightsMember = try members.member(named: NemoMembers.weightsName) else {
             throw NemoError.missingMember(NemoMembers.weightsName)
         }
         self.weightsMember = weightsMember
@@ -78,7 +78,7 @@ public struct NemoArchive: Sendable {
             return text
         }
 
-        guard let configMember = members.member(named: "model_config.yaml") else {
+        guard let configMember = try members.member(named: "model_config.yaml") else {
             throw NemoError.missingMember("model_config.yaml")
         }
         let root = try ConfigValue.parse(try text(configMember), member: configMember)
@@ -91,9 +91,9 @@ public struct NemoArchive: Sendable {
             if let reference {
                 // `nemo:<member>` (NeMo ≥ 1.0), a bare member name, or an absolute path from the training machine.
                 let name = reference.hasPrefix("nemo:") ? String(reference.dropFirst(5)) : basename(reference)
-                if let path = members.member(named: name) { return path }
+                if let path = try members.member(named: name) { return path }
             }
-            if let path = members.member(endingWith: suffixes) { return path }
+            if let path = try members.member(endingWith: suffixes) { return path }
             if let reference { throw .missingArtifact(key: key, reference: reference) }
             return nil
         }
@@ -110,7 +110,7 @@ public struct NemoArchive: Sendable {
         let encoderConfigMember = try artifact(NemoConfig.encoderConfigKey, suffixes: ["_encoder_config.json"])
         self.encoderConfigMember = encoderConfigMember
         encoderConfig = try encoderConfigMember.map { path in try ConfigValue.parse(try text(path), member: path) }
-        let checkpointVersionMember = members.member(endingWith: ["megatron_checkpoint_version.json"])
+        let checkpointVersionMember = try members.member(endingWith: ["megatron_checkpoint_version.json"])
         self.checkpointVersionMember = checkpointVersionMember
         checkpointVersion = try checkpointVersionMember.map { path in
             guard let version = try ConfigValue.parse(try text(path), member: path)["checkpoint_version"]?.double else {

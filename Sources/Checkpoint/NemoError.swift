@@ -16,8 +16,9 @@ public enum NemoError: DecantError, Equatable {
     case memberTooLarge(member: String, size: Int, limit: Int)
     /// A text member that is not UTF-8.
     case notUTF8(member: String)
-    /// Two file members with one normalised path: NeMo's extraction keeps the last, so which one counts is ambiguous.
-    case duplicateMember(String)
+    /// Several members fit where one is looked up by name (`a/model_weights.ckpt` and `b/model_weights.ckpt`):
+    /// which one counts would be arbitrary.
+    case ambiguousMember(name: String, candidates: [String])
 
     public var description: String {
         switch self {
@@ -35,8 +36,8 @@ public enum NemoError: DecantError, Equatable {
             return "\(member) holds \(size) bytes, more than the \(limit)-byte limit for in-memory members"
         case let .notUTF8(member):
             return "\(member): expected UTF-8 text"
-        case let .duplicateMember(path):
-            return "expected each NeMo archive member once, found \(path) twice"
+        case let .ambiguousMember(name, candidates):
+            return "expected one NeMo archive member \(name), found \(candidates.count): \(candidates.prefix(5).joined(separator: ", "))"
         }
     }
 }

@@ -11,16 +11,15 @@ struct NemoMembers {
     /// Streamed members left unread because they exceed the in-memory limit, with their sizes.
     var oversized: [String: Int] = [:]
 
-    static let weightsName = "model_weights.ckpt"
+    static let weightsName = EFFArtifact.weightsName
 
     static func isWeights(_ path: String) -> Bool { basename(path) == weightsName }
 
-    /// A plain tar in memory or mapped: every member is a slice of `view`.
+    /// A plain tar in memory or mapped: every member is a slice of `view`. (Both tar readers refuse two members
+    /// with one normalised path.)
     init(tar view: ByteView) throws {
         let index = try TarIndex(view: view)
-        var seen: Set<String> = []
         for entry in index.entries where entry.isFile {
-            guard seen.insert(entry.path).inserted else { throw NemoError.duplicateMember(entry.path) }
             paths.append(entry.path)
             data[entry.path] = index.data(of: entry)
         }
@@ -30,10 +29,8 @@ struct NemoMembers {
     init(tarStream source: ByteSource, options: NemoOptions) throws {
         let reader = TarStreamReader(source: source)
         var spooledWeights = false
-        var seen: Set<String> = []
         while let entry = try reader.next() {
             guard entry.isFile else { continue }
-            guard seen.insert(entry.path).inserted else { throw NemoError.duplicateMember(entry.path) }
             paths.append(entry.path)
             if Self.isWeights(entry.path) {
                 // Further ranks are only counted (the archive is refused as model-parallel later).
@@ -63,12 +60,24 @@ struct NemoMembers {
         return view
     }
 
-    /// The first member whose basename is `name`.
-    func member(named name: String) -> String? { paths.first { basename($0) == name } }
+    /// The member whose basename is `name`; two in different folders (and not model-parallel ranks, which
+    /// `NemoArchive` refuses first) would make the choice arbitrary.
+    func member(named name: String) throws(NemoError) -> String? {
+        try only(paths.filter { basename($0) == name }, for: name)
+    }
 
-    /// The first member whose basename ends with one of `suffixes` (NeMo prefixes artifacts with a uuid).
-    func member(endingWith suffixes: [String]) -> String? {
-        paths.first { path in suffixes.contains { basename(path).hasSuffix($0) } }
+    /// The member whose basename ends with the first of `suffixes` that any member's does (NeMo prefixes
+    /// artifacts with a uuid); two with that suffix are ambiguous.
+    func member(endingWith suffixes: [String]) throws(NemoError) -> String? {
+        for suffix in suffixes {
+            if let path = try only(paths.filter { basename($0).hasSuffix(suffix) }, for: "*" + suffix) { return path }
+        }
+        return nil
+    }
+
+    private func only(_ candidates: [String], for name: String) throws(NemoError) -> String? {
+        guard candidates.count <= 1 else { throw .ambiguousMember(name: name, candidates: candidates) }
+        return candidates.first
     }
 }
 

@@ -23,7 +23,7 @@ enum SourceKind: Equatable {
                 return nil
             }
         }
-        if view.matches(Array("ustar".utf8), at: 257) {
+        if TarIndex.recognises(view) {
             var files = try TarIndex(view: view).entries.filter(\.isFile).map(\.path).makeIterator()
             return try classifyTar(path: path, gzip: false) { files.next() }
         }

@@ -51,10 +51,9 @@ public struct ModelSource: Sendable {
                                options: options)
         case let .nemo(gzip):
             return try fromNemo(try NemoArchive.open(path: path, options: options.nemo), path: path,
-                                outer: [gzip ? "NeMo archive, tar.gz" : "NeMo archive, tar"], manifest: nil,
-                                wrongKeyPossible: false, options: options)
+                                outer: [gzip ? "NeMo archive, tar.gz" : "NeMo archive, tar"], manifest: nil, options: options)
         case .torch:
-            return try fromTorch(file.view, path: path, member: nil, wrongKeyPossible: false, outer: [], options: options)
+            return try fromTorch(file.view, path: path, member: nil, outer: [], options: options)
         case .safetensors:
             let safetensors = try SafetensorsFile(view: file.view)
             return ModelSource(path: path, layers: ["safetensors (\(safetensors.entries.count) tensors)"],
@@ -68,21 +67,18 @@ public struct ModelSource: Sendable {
     }
 
     static func fromNemo(_ archive: NemoArchive, path: String, outer: [String], manifest: EFFManifest?,
-                         wrongKeyPossible: Bool, options: SourceOptions) throws -> ModelSource {
-        let inner = try fromTorch(archive.weights, path: path, member: archive.weightsMember,
-                                  wrongKeyPossible: wrongKeyPossible, outer: [], options: options)
+                         options: SourceOptions) throws -> ModelSource {
+        let inner = try fromTorch(archive.weights, path: path, member: archive.weightsMember, outer: [], options: options)
         return ModelSource(path: path, layers: outer + inner.layers, tensors: inner.tensors, nemo: archive,
                            torch: inner.torch, manifest: manifest)
     }
 
-    private static func fromTorch(_ bytes: ByteView, path: String, member: String?, wrongKeyPossible: Bool,
-                                  outer: [String], options: SourceOptions) throws -> ModelSource {
+    private static func fromTorch(_ bytes: ByteView, path: String, member: String?, outer: [String],
+                                  options: SourceOptions) throws -> ModelSource {
         if let member, TorchCheckpoint.sniff(bytes) == nil {
-            let firstBytes = hexString(bytes.buffer.prefix(8))
-            if wrongKeyPossible { throw TAOFileError.unrecognisedPlaintext(firstBytes: firstBytes) }
-            throw SourceError.weightsNotATorchCheckpoint(path: path, member: member, firstBytes: firstBytes)
+            throw SourceError.weightsNotATorchCheckpoint(path: path, member: member, firstBytes: hexString(bytes.buffer.prefix(8)))
         }
-        let checkpoint = try TorchCheckpoint.read(bytes, options: options.pickle)
+        let checkpoint = try TorchCheckpoint.read(bytes, options: options.pickle, spoolDirectory: options.nemo.spoolDirectory)
         return ModelSource(path: path, layers: outer + checkpoint.layers, tensors: checkpoint.tensors,
                            nemo: nil, torch: checkpoint, manifest: nil)
     }
@@ -108,10 +104,10 @@ public struct ModelSource: Sendable {
         case let .nemo(gzip):
             return try fromNemo(try NemoArchive.open(plaintext, options: options.nemo), path: path,
                                 outer: outer + [gzip ? "NeMo archive, tar.gz" : "NeMo archive, tar"], manifest: nil,
-                                wrongKeyPossible: false, options: options)
+                                options: options)
         default:
             // The plaintext magic was checked before spooling.
-            return try fromTorch(plaintext, path: path, member: nil, wrongKeyPossible: false, outer: outer, options: options)
+            return try fromTorch(plaintext, path: path, member: nil, outer: outer, options: options)
         }
     }
 

@@ -38,13 +38,10 @@ extension ModelSource {
         }
     }
 
-    /// An EFF archive whose artifacts are all read and verified.
+    /// An EFF archive whose artifacts are all read and verified (by SHA-256, or for EFF v1/v2 weights by their
+    /// torch magic: `EFFArchive.readArtifacts`).
     static func fromEFF(_ eff: EFFArchive, archive: NemoArchive, path: String, options: SourceOptions) throws -> ModelSource {
-        // Without a manifest checksum (EFF v1/v2) only the content can reveal a wrong key.
-        let weights = eff.manifest.artifacts.first { $0.name == archive.weightsMember }
-        let unverified = weights.map { $0.isEncrypted && $0.sha256 == nil } ?? false
-        return try fromNemo(archive, path: path, outer: eff.outerLayers, manifest: eff.manifest,
-                            wrongKeyPossible: unverified, options: options)
+        try fromNemo(archive, path: path, outer: eff.outerLayers, manifest: eff.manifest, options: options)
     }
 }
 

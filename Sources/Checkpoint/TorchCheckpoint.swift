@@ -1,4 +1,5 @@
 import Bytes
+import Containers
 import Pickle
 import Tensors
 
@@ -24,15 +25,17 @@ public struct TorchCheckpoint: Sendable {
     public let pickleProtocol: Int
     private let storages: TorchStorages
 
-    /// Reads a checkpoint held in `bytes` (a `MappedFile` view for plain files): every tensor stays in place.
-    public static func read(_ bytes: ByteView, options: PickleOptions = .init()) throws -> TorchCheckpoint {
+    /// Reads a checkpoint held in `bytes` (a `MappedFile` view for plain files): every tensor stays in place,
+    /// except in deflated zip records, which are inflated into an anonymous spool file in `spoolDirectory`
+    /// (nil: `$TMPDIR` or `/tmp`) and mapped.
+    public static func read(_ bytes: ByteView, options: PickleOptions = .init(), spoolDirectory: String? = nil) throws -> TorchCheckpoint {
         guard let format = sniff(bytes) else {
             let head = bytes.buffer.prefix(8).map { String($0, radix: 16).leftPadded(to: 2) }.joined(separator: " ")
             throw TorchCheckpointError.notATorchCheckpoint(firstBytes: head.isEmpty ? "nothing (empty file)" : head)
         }
         switch format {
         case .zip:
-            let zip = try TorchZipFormat(bytes, options: options)
+            let zip = try TorchZipFormat(bytes, options: options, spoolDirectory: spoolDirectory)
             return try TorchCheckpoint(format: .zip(prefix: zip.prefix), document: zip.document, storages: zip.storages)
         case .legacy:
             let legacy = try TorchLegacyFormat(bytes, options: options)
@@ -56,7 +59,7 @@ public struct TorchCheckpoint: Sendable {
         if bytes.count >= 14, bytes[0] == 0x80, bytes.matches([0x8A, 0x0A] + TorchLegacyFormat.magic, at: 2) {
             return .legacy
         }
-        if bytes.matches(Array("ustar".utf8), at: 257) { return .tar }
+        if TarIndex.recognises(bytes) { return .tar }
         return nil
     }
 

@@ -37,7 +37,7 @@ struct TorchStorages: @unchecked Sendable {
 }
 
 extension DType {
-    /// The Decant dtype for a torch dtype; nil for complex and float8 types.
+    /// The Decant dtype for a torch dtype; nil for complex and the fnuz float8 types.
     init?(torch dtype: TorchDType) {
         switch dtype {
         case .float64: self = .f64
@@ -53,7 +53,10 @@ extension DType {
         case .uint16: self = .u16
         case .uint8: self = .u8
         case .bool: self = .bool
-        case .complex32, .complex64, .complex128, .float8_e4m3fn, .float8_e5m2, .float8_e4m3fnuz, .float8_e5m2fnuz:
+        case .float8_e4m3fn: self = .f8E4M3
+        case .float8_e5m2: self = .f8E5M2
+        // The fnuz variants put NaN at 0x80 and use another bias: other formats than OCP's.
+        case .complex32, .complex64, .complex128, .float8_e4m3fnuz, .float8_e5m2fnuz:
             return nil
         }
     }

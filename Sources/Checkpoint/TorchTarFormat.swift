@@ -46,6 +46,8 @@ struct TorchTarFormat {
                 throw bad("storages", "storage \(key) has an invalid element count \(numel)")
             }
             let storage = TorchStorageRef(key: String(key), dtype: dtype, location: location, numel: Int(numel))
+            // A key recorded twice would give its tensors whichever record a reader keeps.
+            guard roots[storage.key] == nil else { throw bad("storages", "storage \(key) is recorded twice") }
             records[storage.key] = try reader.bytes(storage.byteCount, "data")
             roots[storage.key] = storage
             storageRefs[storage.key] = storage
@@ -58,6 +60,7 @@ struct TorchTarFormat {
                   viewOffset >= 0, viewNumel >= 0, let root = roots[String(rootKey)] else {
                 throw bad("storages", "expected views as (key, root key, offset ≥ 0, numel ≥ 0) of a known storage")
             }
+            guard storageRefs[String(target)] == nil else { throw bad("storages", "view \(target) is recorded twice or reuses a storage's key") }
             storageRefs[String(target)] = TorchStorageRef(
                 key: root.key, dtype: root.dtype, location: root.location, numel: root.numel,
                 view: .init(key: String(target), offset: viewOffset, numel: viewNumel))
@@ -89,6 +92,7 @@ struct TorchTarFormat {
                 bytes = product
             }
             offset = reader.offset
+            guard tensors[String(key)] == nil else { throw bad("tensors", "tensor \(key) is recorded twice") }
             // A view storage is its own array; the tensor's offset counts from the view's start.
             tensors[String(key)] = TorchTensorRef(storage: storage, storageOffset: storageOffset, shape: shape,
                                                   strides: strides, dtype: storage.dtype)

@@ -181,6 +181,16 @@ final class ArtifactPipeline: @unchecked Sendable {
         return n
     }
 
+    /// Up to `limit` leading bytes of the current artifact, before any of it is read (they stay unread); fewer
+    /// only when the artifact is shorter than the first chunk or `limit`.
+    func peek(upTo limit: Int) throws -> [UInt8] {
+        if current == nil {
+            guard try advance() else { return [] }
+        }
+        let chunk = current!
+        return Array(buffers[chunk.buffer][chunk.position..<min(chunk.count, chunk.position + limit)])
+    }
+
     /// Skips what the caller left unread of the current artifact and returns its SHA-256 (if hashed).
     func finishArtifact() throws -> [UInt8]? {
         if let chunk = current {

@@ -91,7 +91,9 @@ public final class EFFArchive {
     /// Encrypted artifacts are decrypted with `key` (required if any is encrypted). After `body` returns,
     /// whatever it left unread is drained and the plaintext's SHA-256 compared with the manifest; a
     /// mismatch throws `EFFError.wrongLoadKey` — after `body` has seen the bytes, so writers must
-    /// treat their output as provisional until this returns (AtomicOutputFile does).
+    /// treat their output as provisional until this returns (AtomicOutputFile does). Weights without a
+    /// checksum (EFF v1/v2) must start with a torch checkpoint's magic or at least not be noise; otherwise
+    /// `wrongLoadKey` is thrown before `body` sees any of them.
     ///
     /// Reading, inflating and decrypting run on a worker thread, a few MiB ahead of `body`, which runs on the
     /// calling thread (as does the hashing); errors from the worker surface from `body`'s reads or from here.
@@ -99,13 +101,26 @@ public final class EFFArchive {
         let pipeline = ArtifactPipeline()
         pipeline.start { [self] in try produceArtifacts(key: key, into: pipeline) }
         defer { pipeline.stop() }
+        // Damaged ciphertext looks like a wrong key too; the gzip CRC-32 at the end tells the two apart, so the
+        // rest of the archive is read before a wrong key is reported.
+        func refuseAfterDraining(_ error: EFFError) throws -> Never {
+            while try pipeline.nextArtifact(hashing: { _ in false }) != nil { _ = try pipeline.finishArtifact() }
+            throw error
+        }
         while let entry = try pipeline.nextArtifact(hashing: { $0.artifact.sha256 != nil }) {
+            if entry.artifact.plaintextCheck == .leadingBytes, entry.plaintextSize > 0 {
+                let prefix = try pipeline.peek(upTo: max(PlaintextMagic.prefixLength, PlaintextMagic.noiseSampleLength))
+                if PlaintextMagic.torchCheckpoint(prefix) == nil,
+                   PlaintextMagic.isNoise(Array(prefix.prefix(PlaintextMagic.noiseSampleLength))) {
+                    _ = try pipeline.finishArtifact()
+                    try refuseAfterDraining(.wrongLoadKey(artifact: entry.artifact.name,
+                                                          evidence: .noise(firstBytes: PlaintextMagic.describe(prefix))))
+                }
+            }
             try body(entry, pipeline.source)
             let digest = try pipeline.finishArtifact()
             if let expected = entry.artifact.sha256, let digest, hexString(digest) != expected {
-                // Damaged ciphertext breaks the SHA-256 too; the gzip CRC-32 at the end tells the two apart.
-                while try pipeline.nextArtifact(hashing: { _ in false }) != nil { _ = try pipeline.finishArtifact() }
-                throw EFFError.wrongLoadKey(artifact: entry.artifact.name)
+                try refuseAfterDraining(.wrongLoadKey(artifact: entry.artifact.name))
             }
         }
     }

@@ -17,6 +17,26 @@ public struct EFFArtifact: Sendable, Equatable {
 
     public var isEncrypted: Bool { salt != nil }
 
+    /// NeMo's weights artifact: a torch checkpoint, so its leading bytes are known.
+    public static let weightsName = "model_weights.ckpt"
+
+    /// How a decrypted artifact proves the key right.
+    public enum PlaintextCheck: Sendable, Equatable {
+        /// Clear, or encrypted with nothing to compare against (an EFF v1/v2 vocabulary): a wrong key goes unseen.
+        case none
+        /// The manifest's SHA-256 of the plaintext (EFF v3).
+        case sha256
+        /// The leading bytes: the weights of an EFF v1/v2 archive, which has no checksums, must start with a torch
+        /// checkpoint's magic or at least not be noise (`PlaintextMagic.isNoise`), which a wrong key always gives.
+        case leadingBytes
+    }
+
+    public var plaintextCheck: PlaintextCheck {
+        guard isEncrypted else { return .none }
+        if sha256 != nil { return .sha256 }
+        return name.split(separator: "/").last.map(String.init) == Self.weightsName ? .leadingBytes : .none
+    }
+
     public static func == (a: EFFArtifact, b: EFFArtifact) -> Bool {
         a.name == b.name && a.member == b.member && a.salt == b.salt && a.sha256 == b.sha256
             && a.fields.map(\.key) == b.fields.map(\.key) && a.fields.map(\.value) == b.fields.map(\.value)
@@ -58,11 +78,23 @@ public struct EFFManifest: Sendable {
             ? try CodecSalt.named(metadata.first { $0.key == "encryption" }?.value ?? "")
             : .default
         var artifacts: [EFFArtifact] = []
+        // Normalised artifact name, and tar member (normalised), → the spelling that claimed it first.
+        var claimedNames: [String: String] = [:]
+        var claimedMembers: [String: String] = [:]
+        func claim(_ key: String, in claimed: inout [String: String], spelling: String, what: String) throws {
+            if let first = claimed.updateValue(spelling, forKey: key) {
+                throw EFFError.duplicateArtifact(first: first, second: spelling, shared: "\(what) \(key)")
+            }
+        }
         for (keyNode, valueNode) in list {
-            guard let name = keyNode.string, let entry = valueNode.mapping else {
+            guard let spelling = keyNode.string, let entry = valueNode.mapping else {
                 throw EFFError.badManifest(reason: "artifact entries must map a name to a mapping")
             }
-            try TarPath.checkSafe(TarPath.normalise(name))
+            // `./model_weights.ckpt` and `model_weights.ckpt` are one file to every extractor: one spelling counts.
+            let name = TarPath.normalise(spelling)
+            try TarPath.checkSafe(name)
+            guard name != "." else { throw EFFError.badManifest(reason: "artifact '\(spelling)' names no file") }
+            try claim(name, in: &claimedNames, spelling: spelling, what: "artifact")
             let fields = Self.scalars(entry)
             func field(_ key: String) -> String? { fields.first { $0.key == key }?.value }
             let salt: CodecSalt?
@@ -76,6 +108,8 @@ public struct EFFManifest: Sendable {
                 salt = encrypted ? archiveSalt : nil
                 member = encrypted ? "encrypted_" + name : name
             }
+            // v1/v2 can map two names onto one member: encrypted `x` and clear `encrypted_x`.
+            try claim(TarPath.normalise(member), in: &claimedMembers, spelling: spelling, what: "tar member")
             let sha256 = field("sha256")
             if let sha256, sha256.count != 64 || !sha256.allSatisfy(\.isHexDigit) {
                 throw EFFError.badManifest(reason: "\(name) has a sha256 that is not 64 hex digits")

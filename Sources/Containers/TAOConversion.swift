@@ -10,8 +10,9 @@ public struct TAOReport: Sendable {
         public let size: Int
         /// Codec label ("default" or a codec name) when encrypted.
         public let codec: String?
-        /// For encrypted members: "sha256 verified", "not verified (no key)", "no checksum" (EFF v1, `.etlt`),
-        /// or the plaintext format a raw blob's magic showed. Empty for clear members.
+        /// For encrypted members: "sha256 verified", "not verified (no key)", "no checksum; leading bytes
+        /// checked" (EFF v1/v2 weights), "no checksum" (other EFF v1/v2 artifacts, `.etlt`), or the plaintext
+        /// format a raw blob's magic showed. Empty for clear members.
         public let check: String
     }
     /// e.g. "EFF v3 (gzip tar)", "raw blob", "etlt (input 'input_1')", "NeMo archive (plain tar)".
@@ -66,7 +67,11 @@ public enum TAOConversion {
             try tar?.finish()
             try gzip?.finish()
             for entry in archive.entries where entry.artifact.isEncrypted {
-                checks[entry.artifact.name] = entry.artifact.sha256 == nil ? "no checksum" : "sha256 verified"
+                switch entry.artifact.plaintextCheck {
+                case .sha256: checks[entry.artifact.name] = "sha256 verified"
+                case .leadingBytes: checks[entry.artifact.name] = "no checksum; leading bytes checked"
+                case .none: checks[entry.artifact.name] = "no checksum"
+                }
             }
         }
         let members = archive.entries.map { entry in
@@ -137,12 +142,12 @@ public enum TAOConversion {
                 try writer.addArtifact(entry.path, size: text.count, from: ViewSource(ByteView(copying: text)), encrypt: false,
                                        fields: fields + [("description", "File containing model configuration")])
                 return
-            case "model_weights.ckpt":
+            case EFFArtifact.weightsName:
                 fields.append(("description", "File containing model weights"))
             default:
                 fields += [("description", ""), ("nemo_artifact", "true"), ("path_type", "TAR_PATH")]
             }
-            try writer.addArtifact(entry.path, size: entry.size, from: source, encrypt: entry.path == "model_weights.ckpt", fields: fields)
+            try writer.addArtifact(entry.path, size: entry.size, from: source, encrypt: entry.path == EFFArtifact.weightsName, fields: fields)
         }
         let configNode = try config.flatMap { bytes -> Node? in
             let text = String(decoding: bytes, as: UTF8.self)
@@ -152,12 +157,12 @@ public enum TAOConversion {
             }
         }
         var extra: [String: [(key: String, value: String)]] = [:]
-        for member in members where member.path != "model_config.yaml" && member.path != "model_weights.ckpt" {
+        for member in members where member.path != "model_config.yaml" && member.path != EFFArtifact.weightsName {
             if let confPath = configNode.flatMap({ keyPath(in: $0, referencing: member.path) }) { extra[member.path] = [("conf_path", confPath)] }
         }
         try writer.finish(metadata: [
             ("encryption", "true"), ("has_nemo_config", config == nil ? "false" : "true"),
-            ("has_pytorch_checkpoint", members.contains { $0.path == "model_weights.ckpt" } ? "true" : "false"),
+            ("has_pytorch_checkpoint", members.contains { $0.path == EFFArtifact.weightsName } ? "true" : "false"),
             ("nemo_archive_version", "2"), ("obj_cls", configNode?.mapping?["target"]?.string ?? "nemo.core.ModelPT"),
             ("origin", "NeMo"), ("runtime", "PyTorch"),
         ], extraFields: extra)

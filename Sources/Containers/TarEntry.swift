@@ -52,3 +52,21 @@ public enum TarPath {
         if path.hasPrefix("/") || path.split(separator: "/").contains("..") { throw .unsafePath(path) }
     }
 }
+
+/// The members a tar reader has met, by normalised path, so that two members naming one file are refused by both
+/// readers alike. Repeated directories are harmless (extraction merges them) and allowed.
+struct TarMemberTable {
+    /// Normalised path → the first member's stored name and whether it is a directory.
+    private var seen: [String: (storedName: String, isDirectory: Bool)] = [:]
+
+    mutating func add(_ entry: TarEntry) throws(TarError) {
+        let isDirectory = entry.kind == .directory
+        if let first = seen[entry.path] {
+            guard first.isDirectory && isDirectory else {
+                throw .duplicateMember(path: entry.path, first: first.storedName, second: entry.storedName)
+            }
+            return
+        }
+        seen[entry.path] = (entry.storedName, isDirectory)
+    }
+}

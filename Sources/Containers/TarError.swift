@@ -12,6 +12,9 @@ public enum TarError: DecantError, Equatable {
     case badPaxRecord(offset: Int)
     /// A member name that would escape the extraction folder (absolute, or with a `..` component).
     case unsafePath(String)
+    /// Two members with one path once `./` and repeated slashes are dropped (and not both directories): an
+    /// extractor keeps the last, a reader that stops at the first sees other bytes, so the archive is ambiguous.
+    case duplicateMember(path: String, first: String, second: String)
     /// The writer was told one size and given another number of bytes.
     case sizeMismatch(path: String, declared: Int, actual: Int)
 
@@ -27,6 +30,9 @@ public enum TarError: DecantError, Equatable {
             return "corrupt PAX extended header at offset \(offset): expected '<length> <key>=<value>\\n' records"
         case let .unsafePath(path):
             return "unsafe member path '\(path)': expected a relative path without '..' components"
+        case let .duplicateMember(path, first, second):
+            let spellings = first == second ? "twice as '\(first)'" : "as '\(first)' and as '\(second)'"
+            return "tar archive holds \(path) \(spellings): expected each member once"
         case let .sizeMismatch(path, declared, actual):
             return "tar member \(path): declared \(declared) bytes, the data had \(actual)"
         }

@@ -27,16 +27,36 @@ struct TarHeader {
         block.allSatisfy { $0 == 0 }
     }
 
-    /// Parses and checksums `block` (512 bytes) found at `offset` in the tar stream.
-    init(block: UnsafeRawBufferPointer, offset: Int) throws(TarError) {
-        let stored = try Self.number(block, 148, 8, "checksum", offset)
-        // The checksum is computed with its own field read as eight spaces; old tars summed signed bytes.
+    /// Whether `block` (the first 512 bytes of a file) starts a tar: `ustar` at 257 (POSIX, GNU), or a pre-POSIX
+    /// v7 header, which has no magic and is recognised the way Python's tarfile and GNU tar accept it: a
+    /// checksum field of octal digits that matches the block, and a name.
+    static func startsArchive(_ block: UnsafeRawBufferPointer) -> Bool {
+        guard block.count >= tarBlockSize else { return false }
+        if block[257..<262].elementsEqual("ustar".utf8) { return true }
+        guard block[0] != 0, !isZeroBlock(UnsafeRawBufferPointer(rebasing: block[..<tarBlockSize])) else { return false }
+        let header = UnsafeRawBufferPointer(rebasing: block[..<tarBlockSize])
+        guard let stored = try? number(header, 148, 8, "checksum", 0), header[148..<156].contains(where: { (0x30...0x37).contains($0) }) else {
+            return false
+        }
+        let (unsigned, signed) = checksums(header)
+        return stored == unsigned || stored == signed
+    }
+
+    /// The header's sums with the checksum field read as eight spaces; old tars summed signed bytes.
+    private static func checksums(_ block: UnsafeRawBufferPointer) -> (unsigned: Int, signed: Int) {
         var unsigned = 8 * 32
         var signed = 8 * 32
         for (i, byte) in block.enumerated() where !(148..<156).contains(i) {
             unsigned += Int(byte)
             signed += Int(Int8(bitPattern: byte))
         }
+        return (unsigned, signed)
+    }
+
+    /// Parses and checksums `block` (512 bytes) found at `offset` in the tar stream.
+    init(block: UnsafeRawBufferPointer, offset: Int) throws(TarError) {
+        let stored = try Self.number(block, 148, 8, "checksum", offset)
+        let (unsigned, signed) = Self.checksums(block)
         guard stored == unsigned || stored == signed else { throw .badChecksum(offset: offset, stored: stored, computed: unsigned) }
         name = Self.string(block, 0, 100)
         if block[257..<262].elementsEqual("ustar".utf8) {

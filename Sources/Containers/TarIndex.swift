@@ -7,12 +7,14 @@ import Bytes
 /// `model_weights.ckpt` inside a mapped `.nemo` costs no copy and no read until its pages are used.
 public struct TarIndex: Sendable {
     public let view: ByteView
-    /// Members in archive order, extension records (`x`, `g`, `L`, `K`) already applied and removed.
+    /// Members in archive order, extension records (`x`, `g`, `L`, `K`) already applied and removed; no two
+    /// share a normalised path (`TarError.duplicateMember`), so `entry(_:)` is unambiguous.
     public let entries: [TarEntry]
 
     public init(view: ByteView) throws(TarError) {
         self.view = view
         var entries: [TarEntry] = []
+        var table = TarMemberTable()
         var extensions = TarExtensions()
         var offset = 0
         while true {
@@ -32,6 +34,7 @@ public struct TarIndex: Sendable {
                 guard entry.size <= view.count - dataOffset else {
                     throw .truncated(what: "\(entry.size) bytes of \(entry.storedName)", offset: dataOffset)
                 }
+                try table.add(entry)
                 entries.append(entry)
             }
             let dataSize = header.dataFollows ? header.size : 0
@@ -40,7 +43,12 @@ public struct TarIndex: Sendable {
         self.entries = entries
     }
 
-    /// The first member whose normalised path is `path` (given with or without `./`).
+    /// Whether `bytes` begin with a tar header: POSIX/GNU (`ustar` at 257) or pre-POSIX v7 (a valid checksum).
+    public static func recognises(_ bytes: UnsafeRawBufferPointer) -> Bool { TarHeader.startsArchive(bytes) }
+
+    public static func recognises(_ view: ByteView) -> Bool { recognises(view.buffer) }
+
+    /// The member whose normalised path is `path` (given with or without `./`).
     public func entry(_ path: String) -> TarEntry? {
         let wanted = TarPath.normalise(path)
         return entries.first { $0.path == wanted }

@@ -2,7 +2,8 @@
 import Bytes
 
 /// Reads a tar archive from a `ByteSource` without seeking: `next()` moves to the next member, and
-/// `data` streams that member's bytes. Unread data is skipped by `next()`, so memory stays constant.
+/// `data` streams that member's bytes. Unread data is skipped by `next()`, so memory stays constant apart from
+/// the member paths kept to refuse duplicates (`TarError.duplicateMember`).
 ///
 /// ```swift
 /// let reader = TarStreamReader(source: try GunzipSource(upstream: FileSource(path: path)))
@@ -13,6 +14,7 @@ import Bytes
 public final class TarStreamReader {
     private let source: ByteSource
     private var extensions = TarExtensions()
+    private var table = TarMemberTable()
     /// Bytes consumed from the source (the uncompressed tar offset).
     public private(set) var offset = 0
     /// Data and padding of the current member still in the source.
@@ -72,6 +74,7 @@ public final class TarStreamReader {
             }
             try extensions.apply(to: &header, offset: headerOffset)
             let entry = TarEntry(header: header, dataOffset: offset)
+            try table.add(entry)
             remainingData = entry.size
             remainingPadding = paddedTarSize(entry.size) - entry.size
             current = entry

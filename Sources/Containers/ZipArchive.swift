@@ -3,7 +3,7 @@ import Bytes
 /// One entry of a zip central directory, with its data location resolved through the local header.
 public struct ZipEntry: Sendable, Equatable {
     public let name: String
-    /// 0 = stored; anything else is refused by `ZipArchive.data(of:)`.
+    /// 0 = stored (read in place by `ZipArchive.data(of:)`), 8 = deflated (`ZipArchive.inflate`); others are refused.
     public let method: Int
     public let compressedSize: Int
     public let uncompressedSize: Int
@@ -55,7 +55,7 @@ public struct ZipArchive: Sendable {
         index[name].map { entries[$0] }
     }
 
-    /// A stored entry's bytes, zero-copy.
+    /// A stored entry's bytes, zero-copy (a deflated one throws `compressedEntry`: use `inflate`).
     public func data(of entry: ZipEntry) throws(ZipError) -> ByteView {
         guard !entry.isEncrypted else { throw .encryptedEntry(entry: entry.name) }
         guard entry.method == 0 else { throw .compressedEntry(entry: entry.name, method: entry.method) }

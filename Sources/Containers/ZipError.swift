@@ -19,8 +19,18 @@ public enum ZipError: DecantError, Equatable {
     case entryOutOfRange(entry: String, start: Int, end: Int, limit: Int)
     case overlappingEntries(first: String, second: String)
     case storedSizeMismatch(entry: String, compressed: Int, uncompressed: Int)
+    /// A compression method other than stored (0) and deflated (8).
     case compressedEntry(entry: String, method: Int)
     case encryptedEntry(entry: String)
+    /// A deflated entry declares more uncompressed bytes than deflate can produce from its compressed ones.
+    case implausibleInflatedSize(entry: String, compressed: Int, uncompressed: Int)
+    /// A deflated entry's data is not a deflate stream, ends early, or has bytes after its end.
+    case corruptDeflate(entry: String, reason: String)
+    /// A deflated entry inflates to another size than its central directory declares (`found` is one past the
+    /// declared size when it inflates to more: inflating stops there).
+    case inflatedSizeMismatch(entry: String, declared: Int, found: Int)
+    /// A deflated entry's inflated bytes do not match its CRC-32.
+    case crcMismatch(entry: String, stored: UInt32, computed: UInt32)
 
     public var description: String {
         switch self {
@@ -57,9 +67,23 @@ public enum ZipError: DecantError, Equatable {
         case let .storedSizeMismatch(entry, compressed, uncompressed):
             return "zip: stored entry \(entry) has compressed size \(compressed) but uncompressed size \(uncompressed)"
         case let .compressedEntry(entry, method):
-            return "zip: entry \(entry) uses compression method \(method); torch checkpoints store entries uncompressed (method 0)"
+            return "zip: entry \(entry) uses compression method \(method); expected stored (0) or deflated (8)"
         case let .encryptedEntry(entry):
             return "zip: entry \(entry) is encrypted"
+        case let .implausibleInflatedSize(entry, compressed, uncompressed):
+            return "zip: deflated entry \(entry) declares \(uncompressed) bytes from \(compressed), more than deflate's \(ZipArchive.maxDeflateRatio):1 can expand to"
+        case let .corruptDeflate(entry, reason):
+            return "zip: deflated entry \(entry) is corrupt: \(reason)"
+        case let .inflatedSizeMismatch(entry, declared, found):
+            let inflated = found > declared ? "more than \(declared)" : "\(found)"
+            return "zip: deflated entry \(entry) declares \(declared) uncompressed bytes, its data inflates to \(inflated)"
+        case let .crcMismatch(entry, stored, computed):
+            return "zip: entry \(entry) has CRC-32 \(hex32(computed)), its header says \(hex32(stored))"
         }
     }
+}
+
+private func hex32(_ value: UInt32) -> String {
+    let digits = String(value, radix: 16)
+    return String(repeating: "0", count: 8 - digits.count) + digits
 }

@@ -43,8 +43,8 @@ public struct StatisticsAccumulator: Sendable {
         elements += other.elements
     }
 
-    /// The same block-and-merge arithmetic as the kernel, for dtypes it does not take (f64 and integers are rare
-    /// and small in checkpoints: step counters, position ids).
+    /// The same block-and-merge arithmetic as the kernel, for dtypes it does not take (f64, 8-bit floats and
+    /// integers: rare in checkpoints, or small, like step counters and position ids).
     private mutating func addScalars(_ reader: ElementReader, count: Int) {
         let blockSize = 4096
         var start = 0
@@ -119,6 +119,7 @@ struct ElementReader {
         case .u32: return Double(bytes.loadUnaligned(fromByteOffset: i * 4, as: UInt32.self))
         case .u16: return Double(bytes.loadUnaligned(fromByteOffset: i * 2, as: UInt16.self))
         case .u8, .bool: return Double(bytes[i])
+        case .f8E4M3, .f8E5M2, .f8E8M0: return Double(Float8Conversion.toF32(bytes[i], dtype))
         }
     }
 }

@@ -21,6 +21,9 @@ public enum PickleError: DecantError, Equatable {
     case invalidArguments(callee: String, reason: String, offset: Int, path: String)
     case invalidPersistentID(reason: String, offset: Int, path: String)
     case limitExceeded(PickleLimit, limit: Int, offset: Int)
+    /// Two persistent ids name one storage key with different element types or sizes: torch keeps the first
+    /// and reads every tensor of that key through it, so the second description is a lie one way or the other.
+    case conflictingStorage(key: String, first: String, second: String, offset: Int, path: String)
 
     public var description: String {
         switch self {
@@ -53,6 +56,8 @@ public enum PickleError: DecantError, Equatable {
             return "pickle: \(callee) at byte \(offset) (\(path.isEmpty ? "top level" : path)): \(reason)"
         case let .invalidPersistentID(reason, offset, path):
             return "pickle: persistent id at byte \(offset) (\(path.isEmpty ? "top level" : path)): \(reason)"
+        case let .conflictingStorage(key, first, second, offset, path):
+            return "pickle: storage \(key) is declared as \(first), then as \(second) at byte \(offset) (\(path.isEmpty ? "top level" : path)); expected one element type and size per storage"
         case let .limitExceeded(limit, value, offset):
             return "pickle: \(limit.rawValue) exceeds the limit of \(value) at byte \(offset)"
         }

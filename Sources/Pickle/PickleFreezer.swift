@@ -18,6 +18,8 @@ struct PickleFreezer {
     /// Every distinct storage a persistent id named, in first-seen order.
     private(set) var storages: [TorchStorageRef] = []
     private var seenStorages: Set<TorchStorageRef> = []
+    /// The first description of each storage key, which every later one must repeat.
+    private var storageByKey: [String: TorchStorageRef] = [:]
 
     init(graph: PickleGraph, options: PickleOptions, resolvePersistentID: Resolver?) {
         self.graph = graph
@@ -182,8 +184,23 @@ struct PickleFreezer {
         }
         let storage = TorchStorageRef(key: key, dtype: dtype, isUntyped: untyped, location: location, numel: numel,
                                       view: view)
-        if seenStorages.insert(storage).inserted { storages.append(storage) }
+        if seenStorages.insert(storage).inserted {
+            if let first = storageByKey[key] {
+                guard first.dtype == dtype, first.isUntyped == untyped, first.numel == numel else {
+                    throw .conflictingStorage(key: key, first: Self.describe(first), second: Self.describe(storage),
+                                              offset: offset, path: pathText)
+                }
+            } else {
+                storageByKey[key] = storage
+            }
+            storages.append(storage)
+        }
         return .storage(storage)
+    }
+
+    /// e.g. "4 × float32", "16 bytes (untyped)".
+    private static func describe(_ storage: TorchStorageRef) -> String {
+        storage.isUntyped ? "\(storage.numel) bytes (untyped)" : "\(storage.numel) × \(storage.dtype.rawValue)"
     }
 
     static func keyText(_ value: PickleValue) -> String? {

@@ -32,6 +32,8 @@ extension TensorView {
                 for i in 0..<n { dst[i] = Float(raw.loadUnaligned(fromByteOffset: i * 2, as: UInt16.self)) }
             case .u8, .bool:
                 for i in 0..<n { dst[i] = Float(raw[i]) }
+            case .f8E4M3, .f8E5M2, .f8E8M0:
+                Float8Conversion.toF32(raw, dtype, into: dst)
             }
         }
         return out

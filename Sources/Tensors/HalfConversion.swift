@@ -53,3 +53,45 @@ public enum KernelPath: Int32, Sendable, CaseIterable, CustomStringConvertible {
         }
     }
 }
+
+/// The three 8-bit float formats to f32, by a table per format: every one of their values is exact in f32.
+public enum Float8Conversion {
+    public static func toF32(_ byte: UInt8, _ dtype: DType) -> Float {
+        switch dtype {
+        case .f8E4M3: return e4m3[Int(byte)]
+        case .f8E5M2: return e5m2[Int(byte)]
+        case .f8E8M0: return e8m0[Int(byte)]
+        default: preconditionFailure("\(dtype) is not an 8-bit float")
+        }
+    }
+
+    public static func toF32(_ src: UnsafeRawBufferPointer, _ dtype: DType, into dst: UnsafeMutableBufferPointer<Float>) {
+        precondition(src.count >= dst.count, "\(dtype) source holds fewer than \(dst.count) values")
+        for i in 0..<dst.count { dst[i] = toF32(src[i], dtype) }
+    }
+
+    /// OCP E4M3 (torch `float8_e4m3fn`): bias 7, subnormals, ±448 largest, no infinities, NaN only at S.1111.111.
+    private static let e4m3: [Float] = (0...255).map { bits in
+        let exponent = (bits >> 3) & 0xF, mantissa = bits & 7
+        if exponent == 15 && mantissa == 7 { return .nan }
+        let magnitude = exponent == 0 ? Float(mantissa) * 0x1p-9 : Float(8 + mantissa) * Float(sign: .plus, exponent: exponent - 10, significand: 1)
+        return bits & 0x80 != 0 ? -magnitude : magnitude
+    }
+
+    /// OCP E5M2: IEEE layout with bias 15, subnormals, infinities and NaNs.
+    private static let e5m2: [Float] = (0...255).map { bits in
+        let exponent = (bits >> 2) & 0x1F, mantissa = bits & 3
+        let magnitude: Float
+        if exponent == 31 {
+            magnitude = mantissa == 0 ? .infinity : .nan
+        } else {
+            magnitude = exponent == 0 ? Float(mantissa) * 0x1p-16 : Float(4 + mantissa) * Float(sign: .plus, exponent: exponent - 17, significand: 1)
+        }
+        return bits & 0x80 != 0 ? -magnitude : magnitude
+    }
+
+    /// OCP E8M0 (torch `float8_e8m0fnu`): 2^(bits − 127), no sign, no zero, 0xFF is NaN.
+    private static let e8m0: [Float] = (0...255).map { bits in
+        bits == 255 ? .nan : Float(sign: .plus, exponent: bits - 127, significand: 1)
+    }
+}

@@ -87,6 +87,29 @@ struct DecryptCLITests {
         #expect(listed.status == 1 && listed.stderr.contains("wrong load key"))
     }
 
+    @Test("EFF v1/v2 (no checksums): a wrong key is refused by the weights' leading bytes, the right one still decrypts",
+          arguments: ["eff1_crafted_tlt_encode.tlt", "eff2_crafted_tlt_encode.tlt"])
+    func legacyWrongKey(file: String) throws {
+        let folder = try ScratchFolder()
+        let tlt = fixtures.appendingPathComponent("eff/" + file).path
+        let run = try decant("decrypt", tlt, "--key", "tao-encode", "-o", folder.file("out.nemo"))
+        expectCleanFailure(run, mentioning: "wrong load key: decrypted model_weights.ckpt starts with", folder: folder, inputs: [])
+        #expect(run.stderr.contains("random noise"))
+        let listed = try decant("decrypt", "--list", tlt, "--key", "tao-encode")
+        #expect(listed.status == 1 && listed.stderr.hasPrefix("error: wrong load key") && listed.stdout.isEmpty)
+
+        let right = try decant("decrypt", tlt, "--key", "tlt_encode", "-o", folder.file("out.nemo"))
+        #expect(right.status == 0, "\(right.stderr)")
+        #expect(folder.contents == ["out.nemo"])
+        let index = try TarIndex(view: MappedFile(path: folder.file("out.nemo")).view)
+        let weights = try #require(index.entry("model_weights.ckpt"))
+        // The fixtures' stand-in weights are the bytes 0, 1, … 255, 0, … (formats/eff.md).
+        #expect(index.data(of: weights).array == (0..<5120).map { UInt8($0 % 256) })
+        let verified = try decant("decrypt", "--list", tlt, "--key", "tlt_encode")
+        #expect(verified.status == 0)
+        #expect(verified.stdout.contains("no checksum; leading bytes checked"))
+    }
+
     @Test("damaged inputs fail cleanly", arguments: [
         ("truncated gzip", "truncated gzip stream"),
         ("corrupt gzip", "corrupt gzip stream"),

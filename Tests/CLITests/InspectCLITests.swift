@@ -118,6 +118,36 @@ struct InspectCLITests {
         #expect((report["modelError"] as? String)?.hasPrefix("no known architecture") == true)
     }
 
+    @Test("files peers accept read like their common twins: a deflated torch zip, a v7-header .nemo",
+          arguments: [("torch/zip_dtypes_deflated.pt", "torch/zip_dtypes.pt"),
+                      ("nemo/qa_megatron_tiny_nemo1.10style_v2layout_v7.nemo", "nemo/qa_megatron_tiny_nemo1.10style_v2layout.nemo")])
+    func compatibleTwins(file: String, twin: String) throws {
+        let report = try inspectJSON(fixtures.appendingPathComponent(file).path, "--stats")
+        let original = try inspectJSON(fixtures.appendingPathComponent(twin).path, "--stats")
+        #expect(NSDictionary(dictionary: ["t": tensorRows(report)]) == NSDictionary(dictionary: ["t": tensorRows(original)]))
+        #expect(report["layers"] as? [String] == original["layers"] as? [String])
+    }
+
+    @Test("safetensors 8-bit floats (F8_E4M3, F8_E5M2, F8_E8M0) are listed and measured, every one of their 256 codes")
+    func float8Safetensors() throws {
+        let report = try inspectJSON(fixtures.appendingPathComponent("safetensors/f8_dtypes.safetensors").path, "--stats")
+        let rows = tensorRows(report)
+        #expect(rows.map { $0["dtype"] as? String } == ["f8_e4m3", "f8_e5m2", "f8_e8m0", "f32"])
+        func stats(_ name: String) throws -> [String: Any] {
+            try #require(rows.first { $0["name"] as? String == name }?["stats"] as? [String: Any])
+        }
+        let e4m3 = try stats("e4m3"), e5m2 = try stats("e5m2"), e8m0 = try stats("e8m0")
+        #expect(e4m3["nan"] as? Int == 2 && e4m3["min"] as? Double == -448 && e4m3["max"] as? Double == 448)
+        #expect(e5m2["nan"] as? Int == 6 && e5m2["positiveInfinity"] as? Int == 1 && e5m2["negativeInfinity"] as? Int == 1)
+        #expect(e5m2["min"] as? Double == -57344 && e5m2["max"] as? Double == 57344)
+        // Foundation's JSON number parsing is not exact for every double: compare 2^±127 to 12 digits.
+        func near(_ value: Any?, _ expected: Double) -> Bool { abs(((value as? Double) ?? 0) / expected - 1) < 1e-12 }
+        #expect(e8m0["nan"] as? Int == 1 && near(e8m0["min"], 0x1p-127) && near(e8m0["max"], 0x1p127))
+        let text = try decant("inspect", fixtures.appendingPathComponent("safetensors/f8_dtypes.safetensors").path)
+        #expect(text.status == 0)
+        #expect(text.stdout.contains("tensors: 4 (1 f32, 1 f8_e4m3, 1 f8_e5m2, 1 f8_e8m0)"))
+    }
+
     @Test("--stats against numpy: f32 with a large mean, f16/bf16 with NaN and ±inf, all-NaN, f64, int64, strided, empty")
     func statsAgainstNumpy() throws {
         let expected = try fixtureJSON("inspect/stats_expected.json")

@@ -1,6 +1,7 @@
 import Foundation
 import Bytes
 import Checkpoint
+import Containers
 import Testing
 
 @Suite struct NemoArchiveTests {
@@ -88,6 +89,62 @@ import Testing
             ("model_config.yaml", "target: x\n"), ("mp_rank_00/model_weights.ckpt", "a"),
         ], gzip: true))
         #expect(archive.weightsMember == "mp_rank_00/model_weights.ckpt")
+    }
+
+    @Test(arguments: [false, true])
+    func weightsInTwoFoldersAreAmbiguous(gzip: Bool) throws {
+        let bytes = try NemoFixtures.tar([
+            ("model_config.yaml", "target: x\n"), ("a/model_weights.ckpt", "a"), ("b/model_weights.ckpt", "b"),
+        ], gzip: gzip)
+        #expect(throws: NemoError.ambiguousMember(name: "model_weights.ckpt",
+                                                  candidates: ["a/model_weights.ckpt", "b/model_weights.ckpt"])) {
+            try NemoArchive.open(bytes)
+        }
+        // A root copy beside a single rank's is as ambiguous.
+        #expect(throws: NemoError.self) {
+            try NemoArchive.open(try NemoFixtures.tar([
+                ("model_config.yaml", "target: x\n"), ("mp_rank_00/model_weights.ckpt", "a"), ("model_weights.ckpt", "b"),
+            ]))
+        }
+    }
+
+    @Test func configAndArtifactsFoundBySuffixMustBeUnique() throws {
+        #expect(throws: NemoError.ambiguousMember(name: "model_config.yaml", candidates: ["a/model_config.yaml", "b/model_config.yaml"])) {
+            try NemoArchive.open(try NemoFixtures.tar([
+                ("a/model_config.yaml", "target: x\n"), ("b/model_config.yaml", "target: y\n"), ("model_weights.ckpt", "w"),
+            ]))
+        }
+        // No config reference: the vocabulary is found by suffix, and two candidates leave the choice open.
+        #expect(throws: NemoError.ambiguousMember(name: "*vocab.txt", candidates: ["a_vocab.txt", "b_vocab.txt"])) {
+            try NemoArchive.open(try NemoFixtures.tar([
+                ("model_config.yaml", "target: x\n"), ("model_weights.ckpt", "w"), ("a_vocab.txt", "x\n"), ("b_vocab.txt", "y\n"),
+            ]))
+        }
+        // A `nemo:` reference names the one it means.
+        let archive = try NemoArchive.open(try NemoFixtures.tar([
+            ("model_config.yaml", "tokenizer:\n  vocab_file: nemo:b_vocab.txt\n"), ("model_weights.ckpt", "w"),
+            ("a_vocab.txt", "x\n"), ("b_vocab.txt", "y\n"),
+        ]))
+        #expect(archive.vocabMember == "b_vocab.txt")
+    }
+
+    @Test func aV7TarNemoReadsLikeItsUstarOriginal() throws {
+        let v7 = NemoFixtures.path("nemo/qa_megatron_tiny_nemo1.10style_v2layout_v7.nemo")
+        let original = try ModelSource.open(path: NemoFixtures.plainV2)
+        let plain = try ModelSource.open(path: v7)
+        #expect(plain.layers == original.layers)
+        #expect(plain.tensors.map(\.name) == original.tensors.map(\.name))
+        #expect(try plain.tensors.map { try $0.toFloat32() } == original.tensors.map { try $0.toFloat32() })
+        #expect(plain.vocab == original.vocab)
+        // The same v7 tar gzipped goes through the streaming tar reader.
+        let collected = CollectingSink()
+        let sink = try GzipSink(downstream: collected)
+        try sink.write(try NemoFixtures.mapped(v7))
+        try sink.finish()
+        let streamed = try NemoArchive.open(ByteView(copying: collected.bytes))
+        #expect(streamed.container == "tar.gz")
+        #expect(streamed.members == original.nemo?.members)
+        #expect(streamed.weights.array == original.nemo?.weights.array)
     }
 
     @Test func missingVocabReference() throws {

@@ -147,11 +147,12 @@ import Testing
         }
     }
 
-    @Test func wrongKeyOnEFFv1IsCaughtByTheMagic() {
+    @Test(arguments: ["eff1_crafted_tlt_encode.tlt", "eff2_crafted_tlt_encode.tlt"])
+    func wrongKeyOnEFFv1AndV2IsCaughtByTheLeadingBytes(file: String) {
         #expect {
-            try ModelSource.open(path: NemoFixtures.path("eff/eff1_crafted_tlt_encode.tlt"), key: "nope")
+            try ModelSource.open(path: NemoFixtures.path("eff/" + file), key: "nope")
         } throws: { error in
-            guard case .unrecognisedPlaintext? = error as? TAOFileError else { return false }
+            guard case .wrongLoadKey("model_weights.ckpt", .noise)? = error as? EFFError else { return false }
             return true
         }
     }

@@ -129,10 +129,21 @@ import Testing
         }
     }
 
-    @Test func deflatedEntriesAreRefused() {
+    @Test func compressionMethodsOtherThanDeflateAreRefused() {
+        var zip = valid([("w", "0", 12, 0, [12], [1])])
+        zip.entries[0].method = 12
+        #expect(throws: ZipError.compressedEntry(entry: "archive/data.pkl", method: 12)) { try read(zip.bytes()) }
+    }
+
+    @Test func storedBytesMarkedDeflatedAreCorruptDeflate() {
         var zip = valid([("w", "0", 12, 0, [12], [1])])
         zip.entries[0].method = 8
-        #expect(throws: ZipError.compressedEntry(entry: "archive/data.pkl", method: 8)) { try read(zip.bytes()) }
+        #expect {
+            try read(zip.bytes())
+        } throws: { error in
+            guard case let .corruptDeflate(entry, _)? = error as? ZipError else { return false }
+            return entry == "archive/data.pkl"
+        }
     }
 
     @Test func directoryAndEntryBoundsAreChecked() throws {

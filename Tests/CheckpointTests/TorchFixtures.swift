@@ -46,6 +46,7 @@ enum TorchFixtures {
             case .u32: return Double(bytes.loadUnaligned(fromByteOffset: i * 4, as: UInt32.self))
             case .u16: return Double(bytes.loadUnaligned(fromByteOffset: i * 2, as: UInt16.self))
             case .u8, .bool: return Double(bytes[i])
+            case .f8E4M3, .f8E5M2, .f8E8M0: return Double(Float8Conversion.toF32(bytes[i], dtype))
             }
         }
     }
@@ -66,6 +67,9 @@ enum TorchFixtures {
         case .u16: return "uint16"
         case .u8: return "uint8"
         case .bool: return "bool"
+        case .f8E4M3: return "float8_e4m3fn"
+        case .f8E5M2: return "float8_e5m2"
+        case .f8E8M0: return "float8_e8m0fnu"
         }
     }
 

@@ -1,5 +1,6 @@
 import Bytes
 import Checkpoint
+import Containers
 import Foundation
 import Pickle
 import Tensors
@@ -101,7 +102,8 @@ import Testing
 
     @Test func nemoWeightsMatchTorchNamesShapesAndSums() throws {
         let nemo = TorchFixtures.expected["nemo"] as! [String: [String: Any]]
-        #expect(nemo.count == 2)
+        // The two samples and the v7-header copy of the plain-tar one (Tools/make_compat_fixtures.py).
+        #expect(nemo.count == 3)
         for (file, record) in nemo {
             let archive = try NemoArchive.open(try TorchFixtures.view("nemo/" + file))
             let checkpoint = try TorchCheckpoint.read(archive.weights)
@@ -119,6 +121,53 @@ import Testing
                 #expect(abs(sum - wantSum) <= 1e-9 * max(1, abs(wantSum)), "\(file) \(tensor.name)")
                 #expect(abs(squares - wantSquares) <= 1e-9 * max(1, wantSquares), "\(file) \(tensor.name)")
             }
+        }
+    }
+}
+
+/// A torch zip re-packed with deflated entries (Tools/make_compat_fixtures.py), which torch.load reads too.
+@Suite struct DeflatedTorchZipTests {
+    @Test(arguments: ["zip_fp32_state_dict", "zip_dtypes"])
+    func deflatedZipReadsAsItsStoredOriginal(name: String) throws {
+        let stored = try TorchCheckpoint.read(try TorchFixtures.sample(name + ".pt"))
+        let deflatedBytes = try TorchFixtures.sample(name + "_deflated.pt")
+        let archive = try ZipArchive(deflatedBytes)
+        #expect(archive.entries.allSatisfy { $0.method == 8 })
+        let deflated = try TorchCheckpoint.read(deflatedBytes)
+        #expect(deflated.format == stored.format)
+        #expect(deflated.root == stored.root)
+        let (a, b) = (try stored.allTensors(), try deflated.allTensors())
+        #expect(a.map(\.name) == b.map(\.name))
+        #expect(a.map(\.dtype) == b.map(\.dtype))
+        #expect(a.map(\.shape) == b.map(\.shape))
+        #expect(a.map { TorchFixtures.values($0) } == b.map { TorchFixtures.values($0) })
+        // Stored records stay views of the file; inflated ones live in a mapped spool, 64-byte aligned.
+        let file = deflatedBytes.buffer
+        for tensor in b where tensor.storage.count > 0 {
+            let start = tensor.storage.buffer.baseAddress!
+            #expect(!(file.baseAddress! <= start && start < file.baseAddress! + file.count))
+            #expect(Int(bitPattern: start) % 64 == 0)
+        }
+    }
+
+    @Test func deflatedZipOpensAsAModelSource() throws {
+        let source = try ModelSource.open(path: TorchFixtures.root.appendingPathComponent("torch/zip_fp32_state_dict_deflated.pt").path)
+        let original = try ModelSource.open(path: TorchFixtures.root.appendingPathComponent("torch/zip_fp32_state_dict.pt").path)
+        #expect(source.layers == original.layers)
+        #expect(try source.tensors.map { try $0.toFloat32() } == original.tensors.map { try $0.toFloat32() })
+    }
+}
+
+/// One storage key described twice, with two element types or sizes: torch would read every tensor of that key
+/// through the first description.
+@Suite struct ConflictingStorageTests {
+    @Test func aStorageReadAsTwoDtypesIsRefused() throws {
+        let bytes = try TorchFixtures.view("adversarial/torch/storage_read_as_two_dtypes.pt")
+        #expect {
+            try TorchCheckpoint.read(bytes)
+        } throws: { error in
+            guard case let .conflictingStorage(key, first, second, _, _)? = error as? PickleError else { return false }
+            return key == "0" && first == "4 × int64" && second == "8 × float32"
         }
     }
 }

@@ -95,6 +95,63 @@ struct EFFReaderTests {
                 == "wrong load key: SHA-256 of decrypted model_weights.ckpt does not match the manifest")
     }
 
+    @Test("EFF v1/v2 have no checksum: a wrong key is refused by the weights' leading bytes, before the consumer sees them",
+          arguments: [Fixtures.effArchives[0], Fixtures.effArchives[1]])
+    func wrongKeyWithoutChecksum(fixture: String) throws {
+        let archive = try EFFArchive(path: Fixtures.path(fixture))
+        #expect(archive.entries[1].artifact.plaintextCheck == .leadingBytes)
+        var seen: [String] = []
+        #expect {
+            try archive.readArtifacts(key: LoadKey("tao-encode")) { entry, source in
+                seen.append(entry.artifact.name)
+                _ = try source.readAll()
+            }
+        } throws: { error in
+            guard case .wrongLoadKey("model_weights.ckpt", .noise)? = error as? EFFError else { return false }
+            return (error as! EFFError).description.hasPrefix("wrong load key: decrypted model_weights.ckpt starts with ")
+        }
+        #expect(seen == ["model_config.yaml"])
+        // The right key: the stand-in weights are not a torch file, but they are not noise either.
+        #expect(try readAll(archive)["model_weights.ckpt"] == countingBytes)
+    }
+
+    @Test("what counts as noise: a wrong key's output does, torch files, text and stand-ins do not")
+    func noiseDetector() throws {
+        #expect(PlaintextMagic.isNoise(noise(4096)))
+        #expect(PlaintextMagic.isNoise(Array(noise(64))))
+        #expect(PlaintextMagic.isNoise(Array(countingBytes.prefix(63))))
+        #expect(!PlaintextMagic.isNoise(Array(countingBytes.prefix(4096))))
+        #expect(!PlaintextMagic.isNoise(Array(String(repeating: "model weights ", count: 300).utf8.prefix(4096))))
+        let zip = try Fixtures.bytes("torch/zip_fp32_state_dict.pt")
+        #expect(PlaintextMagic.torchCheckpoint(Array(zip.prefix(512))) == "zip (torch checkpoint)")
+        #expect(PlaintextMagic.torchCheckpoint(noise(512)) == nil)
+    }
+
+    @Test("one artifact under two spellings, or two artifacts in one member, are refused when the manifest is read")
+    func duplicateArtifacts() throws {
+        let v3 = "artifacts:\n  model_weights.ckpt: {encryption: false}\n  %@: {encryption: false}\nmetadata: {format_version: 3}\n"
+        for (second, shared) in [("./model_weights.ckpt", "artifact model_weights.ckpt"), (".//model_weights.ckpt", "artifact model_weights.ckpt")] {
+            #expect(throws: EFFError.duplicateArtifact(first: "model_weights.ckpt", second: second, shared: shared)) {
+                try EFFManifest(yaml: v3.replacingOccurrences(of: "%@", with: second))
+            }
+        }
+        let clash = "files:\n  x: {encrypted: true}\n  encrypted_x: {encrypted: false}\nmetadata: {format_version: 1}\n"
+        #expect(throws: EFFError.duplicateArtifact(first: "x", second: "encrypted_x", shared: "tar member encrypted_x")) {
+            try EFFManifest(yaml: clash)
+        }
+        #expect(throws: EFFError.badManifest(reason: "artifact './' names no file")) {
+            try EFFManifest(yaml: v3.replacingOccurrences(of: "%@", with: "./"))
+        }
+        // Distinct files whose names only look alike are fine: `a` is member artifacts/a, `artifacts/a` another.
+        let manifest = try EFFManifest(yaml: v3.replacingOccurrences(of: "model_weights.ckpt", with: "a")
+            .replacingOccurrences(of: "%@", with: "artifacts/a"))
+        #expect(manifest.artifacts.map(\.member) == ["artifacts/a", "artifacts/artifacts/a"])
+        // Names are kept normalised.
+        let dotted = try EFFManifest(yaml: v3.replacingOccurrences(of: "model_weights.ckpt", with: "./w.ckpt")
+            .replacingOccurrences(of: "%@", with: "v.txt"))
+        #expect(dotted.artifacts.map(\.name) == ["w.ckpt", "v.txt"])
+    }
+
     @Test("encrypted artifacts need a key")
     func keyRequired() throws {
         let archive = try EFFArchive(path: Fixtures.path(Fixtures.effArchives[3]))

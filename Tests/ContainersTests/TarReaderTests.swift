@@ -114,6 +114,60 @@ struct TarReaderTests {
         #expect(throws: TarError.badPaxRecord(offset: 0)) { try TarIndex(view: ByteView(copying: bytes)) }
     }
 
+    @Test("pre-POSIX v7 headers (no ustar magic, as GNU tar --format=v7 writes them) in both readers")
+    func version7() throws {
+        let file = try MappedFile(path: Fixtures.path("tar/v7_format.tar"))
+        #expect(!file.view.matches(Array("ustar".utf8), at: 257))
+        #expect(TarIndex.recognises(file.view))
+        #expect(TAOFileKind.identify(file.view) == .tar)
+        let index = try TarIndex(view: file.view)
+        #expect(index.entries.map(\.path) == [".", "d", "d/a.txt", "big.bin", "empty"])
+        #expect(index.entries.map(\.kind) == [.directory, .directory, .file, .file, .file])
+        #expect(index.data(of: index.entries[2]).array == Array("hello\n".utf8))
+        #expect(index.data(of: index.entries[3]).array == (0..<1280).map { UInt8($0 % 256) })
+        let streamed = try streamMembers(FileSource(path: Fixtures.path("tar/v7_format.tar")))
+        #expect(streamed.map(\.entry) == index.entries)
+        #expect(streamed.map(\.data) == index.entries.map { index.data(of: $0).array })
+        let gzipped = try streamMembers(try GunzipSource(upstream: ViewSource(ByteView(copying: try gzip(file.view.array)))))
+        #expect(gzipped.map(\.entry) == index.entries)
+    }
+
+    @Test("a block that is neither ustar nor a checksummed v7 header is not a tar")
+    func notATar() throws {
+        var v7 = try Fixtures.bytes("tar/v7_format.tar")
+        v7[0] ^= 0x01 // the name changes, the stored checksum does not
+        #expect(!v7.withUnsafeBytes { TarIndex.recognises($0) })
+        #expect(!TarIndex.recognises(ByteView(copying: [UInt8](repeating: 0, count: 512))))
+        #expect(!TarIndex.recognises(ByteView(copying: noise(512))))
+        #expect(!TarIndex.recognises(ByteView(copying: Array("ustar".utf8))))
+    }
+
+    @Test("two members with one normalised path are refused by both readers; repeated directories are not")
+    func duplicateMembers() throws {
+        func tar(_ members: [(String, [UInt8]?)]) throws -> [UInt8] {
+            let collected = CollectingSink()
+            let writer = TarWriter(sink: collected)
+            for (name, data) in members {
+                if let data { try writer.addFile(name, contents: ByteView(copying: data)) } else { try writer.addDirectory(name) }
+            }
+            try writer.finish()
+            return collected.bytes
+        }
+        let cases: [([(String, [UInt8]?)], TarError)] = [
+            ([("a.txt", [1]), ("./a.txt", [2])], .duplicateMember(path: "a.txt", first: "a.txt", second: "./a.txt")),
+            ([("w/x", [1]), ("w//x", [2])], .duplicateMember(path: "w/x", first: "w/x", second: "w//x")),
+            ([("a", [1]), ("a", nil)], .duplicateMember(path: "a", first: "a", second: "a/")),
+        ]
+        for (members, error) in cases {
+            let bytes = try tar(members)
+            #expect(throws: error) { try TarIndex(view: ByteView(copying: bytes)) }
+            #expect(throws: error) { try streamMembers(ViewSource(ByteView(copying: bytes))) }
+        }
+        let directories = try tar([("d", nil), ("./d/", nil), ("d/x", [1])])
+        #expect(try TarIndex(view: ByteView(copying: directories)).entries.map(\.path) == ["d", "d", "d/x"])
+        #expect(try streamMembers(ViewSource(ByteView(copying: directories))).count == 3)
+    }
+
     @Test("unsafe paths are recognised")
     func unsafePaths() throws {
         for bad in ["../x", "/etc/x", "a/../../x", "./../x"] {

@@ -72,8 +72,8 @@ struct AdversarialCorpusTests {
 
 /// The readers of hostile input, one per corpus folder, driven the way Decant drives them.
 enum CorpusReader: String, CaseIterable {
-    case codec, eff, effManifest = "eff-manifest", gzip, tar, zip, pickle, torch, nemo, nemoEncrypt = "nemo-encrypt", native,
-         safetensors, tokenizer
+    case codec, eff, effManifest = "eff-manifest", effNemo = "eff-nemo", gzip, tar, zip, pickle, torch, nemo,
+         nemoEncrypt = "nemo-encrypt", native, safetensors, tokenizer
 
     /// Pickle ceilings scaled down so bombs stay small files; the checks are the ones the defaults use.
     static let pickleOptions = PickleOptions(maxMemoEntries: 10_000, maxStackDepth: 10_000, maxStringBytes: 1 << 20,
@@ -92,6 +92,9 @@ enum CorpusReader: String, CaseIterable {
             try EFFArchive(path: path).readArtifacts(key: try LoadKey("nvidia_tlt")) { _, source in
                 _ = try source.pump(into: DiscardingSink())
             }
+        case .effNemo:
+            _ = try NemoArchive.open(eff: try EFFArchive(path: path), key: "nvidia_tlt",
+                                     options: NemoOptions(spoolDirectory: NSTemporaryDirectory(), memberLimit: 1 << 20))
         case .effManifest:
             _ = try EFFManifest(yaml: String(decoding: view.buffer, as: UTF8.self))
         case .gzip:
@@ -101,7 +104,7 @@ enum CorpusReader: String, CaseIterable {
             for entry in index.entries where entry.isFile { _ = index.data(of: entry) }
         case .zip:
             let archive = try ZipArchive(view)
-            for entry in archive.entries { _ = try archive.data(of: entry) }
+            for entry in archive.entries { try archive.inflate(entry, into: DiscardingSink()) }
         case .pickle:
             _ = try PickleReader.read(view, options: Self.pickleOptions)
         case .torch:
