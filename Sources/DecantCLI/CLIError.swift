@@ -30,3 +30,9 @@ func printErrorLine(_ message: String) {
     var bytes = Array(line.utf8)
     _ = bytes.withUnsafeMutableBytes { write(2, $0.baseAddress, $0.count) }
 }
+
+/// `warning: …` on stderr, one line each.
+func printWarningLine(_ message: String) {
+    var bytes = Array(("warning: " + message + "\n").utf8)
+    _ = bytes.withUnsafeMutableBytes { write(2, $0.baseAddress, $0.count) }
+}
