@@ -28,8 +28,10 @@ let package = Package(
         // Hot loops that need F16C/AVX-512 with a runtime CPU check (Swift cannot target-specialise).
         .target(name: "CKernels", cSettings: [.unsafeFlags(["-O3"])]),
 
-        // bytes: mapped files, bounds-checked readers, atomic output files.
-        .target(name: "Bytes"),
+        // The decant command's signal handlers, in C so they make only async-signal-safe calls.
+        .target(name: "CSignals"),
+        // bytes: mapped files, bounds-checked readers, atomic output files, input and output path checks.
+        .target(name: "Bytes", dependencies: ["CSignals"]),
         // TAO load-key codec (PBKDF2 + AES-256-CTR) and SHA-256.
         .target(name: "Codec", dependencies: ["COpenSSL", "Bytes"]),
         // gzip, tar, zip and EFF archives.

@@ -11,26 +11,33 @@ public final class MappedFile: @unchecked Sendable {
     public let path: String
     public let count: Int
     private let base: UnsafeMutableRawPointer?
+    private let registration: MappingRegistration?
 
     public init(path: String) throws(IOError) {
         self.path = path
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { throw .cannotOpen(path: path, reason: systemErrorText()) }
+        let (fd, size) = try openInputFile(path)
         defer { close(fd) }
-        var info = stat()
-        guard fstat(fd, &info) == 0 else { throw .cannotOpen(path: path, reason: systemErrorText()) }
-        guard (info.st_mode & S_IFMT) == S_IFREG else { throw .notARegularFile(path: path) }
-        count = Int(info.st_size)
+        count = size
         if count == 0 {
             base = nil
+            registration = nil
             return
         }
         let mapped = mmap(nil, count, PROT_READ, MAP_PRIVATE, fd, 0)
         guard let mapped, mapped != MAP_FAILED else { throw .cannotMap(path: path, reason: systemErrorText()) }
         base = mapped
+        // Another process can truncate the file while it is mapped; touching a page past the new end raises
+        // SIGBUS, which the CLI's handler reports as this path shrinking.
+        registration = MappingRegistration(base: mapped, count: count, path: path)
+    }
+
+    /// The file at `path`, or nil when there is none (for optional files beside an input).
+    public static func ifPresent(path: String) throws(IOError) -> MappedFile? {
+        nothingExists(at: path) ? nil : try MappedFile(path: path)
     }
 
     deinit {
+        registration?.unregister()
         if let base { munmap(base, count) }
     }
 

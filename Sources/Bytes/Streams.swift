@@ -90,7 +90,7 @@ public final class ViewSource: ByteSource {
     }
 }
 
-/// Reads a file descriptor (a pipe, stdin, a file too large or special to map).
+/// Reads a file descriptor (a pipe, stdin), or a regular file front to back.
 public final class FileSource: ByteSource {
     public let path: String
     private let fd: Int32
@@ -98,8 +98,7 @@ public final class FileSource: ByteSource {
 
     public init(path: String) throws(IOError) {
         self.path = path
-        fd = open(path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { throw .cannotOpen(path: path, reason: systemErrorText()) }
+        fd = try openInputFile(path).descriptor
         ownsDescriptor = true
     }
 

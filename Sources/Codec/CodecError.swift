@@ -5,6 +5,9 @@ public enum CodecError: DecantError, Equatable {
     /// NVIDIA's C++ path cuts a passphrase at its first NUL while the Python path does not, so such a key
     /// would decrypt differently depending on the tool: refuse it.
     case keyContainsNul
+    /// An empty passphrase is always a mistake (an unset variable, a missing argument); encrypting with it would
+    /// produce a file anyone can open while looking protected.
+    case emptyKey
     /// A blob is a 16-byte nonce followed by the ciphertext; anything shorter has no nonce.
     case blobTooShort(length: Int)
     /// A manifest or a caller named a codec that is not one of TAO's 32.
@@ -18,6 +21,8 @@ public enum CodecError: DecantError, Equatable {
         switch self {
         case .keyContainsNul:
             return "invalid load key: it contains a NUL byte (TAO tools disagree on such keys)"
+        case .emptyKey:
+            return "invalid load key: it is empty (give the model's load key, e.g. --key tlt_encode)"
         case let .blobTooShort(length):
             return "encrypted blob too short: expected at least the 16-byte nonce, found \(length) bytes"
         case let .unknownCodec(name):

@@ -7,6 +7,7 @@ public struct LoadKey: Sendable, Equatable {
 
     public init(_ passphrase: String) throws(CodecError) {
         let bytes = Array(passphrase.utf8)
+        guard !bytes.isEmpty else { throw .emptyKey }
         guard !bytes.contains(0) else { throw .keyContainsNul }
         utf8 = bytes
     }

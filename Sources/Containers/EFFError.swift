@@ -21,6 +21,8 @@ public enum EFFError: DecantError, Equatable {
     case keyRequired(artifact: String)
     /// Encrypting a `.nemo`: its `model_config.yaml`, which the manifest records facts from, is not usable YAML.
     case badNemoConfig(reason: String)
+    /// Encrypting: the input is not a `.nemo` with a `model_weights.ckpt`, so the EFF written would encrypt nothing.
+    case notANemoToEncrypt(path: String, found: String)
 
     public var description: String {
         switch self {
@@ -44,6 +46,8 @@ public enum EFFError: DecantError, Equatable {
             return "\(artifact) is encrypted: a load key (--key) is required"
         case let .badNemoConfig(reason):
             return "model_config.yaml of the .nemo to encrypt: expected YAML, \(reason)"
+        case let .notANemoToEncrypt(path, found):
+            return "\(path): expected a .nemo holding model_weights.ckpt to encrypt, found \(found)"
         }
     }
 }

@@ -130,10 +130,21 @@ public enum TAOConversion {
 
     /// Encrypts a `.nemo` into an EFF v3 archive the way TAO does: only `model_weights.ckpt` is encrypted;
     /// the config and the tokenizer/encoder artifacts stay in clear, with TAO's manifest fields.
+    /// Anything else (an EFF `.tlt`, a tar without weights, a blob) is refused, since its EFF would encrypt nothing.
     public static func encryptNemo(path: String, key: LoadKey, to sink: ByteSink) throws -> TAOReport {
+        switch TAOFileKind.identify(try MappedFile(path: path).view) {
+        case .gzipTar, .tar: break
+        case let .etlt(inputName, _):
+            throw EFFError.notANemoToEncrypt(path: path, found: "an encrypted .etlt (input '\(inputName)')")
+        case .rawBlob:
+            throw EFFError.notANemoToEncrypt(path: path, found: "no tar or gzip magic (an encrypted blob, or not an archive)")
+        }
         let writer = try EFFWriter(sink: sink, key: key)
         var config: [UInt8]?
         let members = try nemoMembers(path: path) { entry, source in
+            if entry.path == "manifest.yaml" {
+                throw EFFError.notANemoToEncrypt(path: path, found: "an EFF archive (it has manifest.yaml), which is encrypted already")
+            }
             var fields: [(key: String, value: String)] = [("artifact_type", "File"), ("content_callback", "PickleContentCallback")]
             switch entry.path {
             case "model_config.yaml":
@@ -155,6 +166,11 @@ public enum TAOConversion {
             do { return try Yams.compose(yaml: text) } catch {
                 throw EFFError.badNemoConfig(reason: "the parser says: \(String(describing: error).split(separator: "\n").first ?? "")")
             }
+        }
+        guard members.contains(where: { $0.path == "model_weights.ckpt" }) else {
+            let names = members.map(\.path)
+            let shown = names.isEmpty ? "no files" : "only " + names.prefix(8).joined(separator: ", ") + (names.count > 8 ? ", …" : "")
+            throw EFFError.notANemoToEncrypt(path: path, found: "a tar archive without model_weights.ckpt (\(shown))")
         }
         var extra: [String: [(key: String, value: String)]] = [:]
         for member in members where member.path != "model_config.yaml" && member.path != EFFArtifact.weightsName {

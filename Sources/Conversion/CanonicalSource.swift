@@ -66,7 +66,8 @@ struct CanonicalSource {
         rules["vocab"] = "word-embedding rows of the canonical source"
 
         var tokenizer: TokenizerDescription?
-        if let text = try? String(contentsOfFile: directory + "/vocab.txt", encoding: .utf8) {
+        if let file = try MappedFile.ifPresent(path: directory + "/vocab.txt"),
+           let text = String(validating: file.view.buffer, as: UTF8.self) {
             var lines = text.split(omittingEmptySubsequences: false) { $0 == "\n" || $0 == "\r\n" }.map(String.init)
             if lines.last == "" { lines.removeLast() }
             let tokenizerConfig = try CanonicalSource.readJSON(directory + "/tokenizer_config.json")
@@ -107,9 +108,9 @@ struct CanonicalSource {
         }
     }
 
-    /// A JSON object file, or nil when there is no such file.
+    /// A JSON object file, or nil when there is no such file (anything else there must be a readable regular file).
     private static func readJSON(_ path: String) throws -> JSONValue? {
-        guard let file = try? MappedFile(path: path) else { return nil }
+        guard let file = try MappedFile.ifPresent(path: path) else { return nil }
         let value: JSONValue
         do { value = try JSONParser.parse(file.view.buffer) } catch {
             throw ConversionError.canonicalConfig(path: path, reason: "but the file is \(error.verdict) (\(error))")

@@ -17,7 +17,8 @@ public enum ConversionError: DecantError, Equatable {
     /// Canonical sources carry no heads; they come from a `config.json` next to the file or the 345M default.
     case canonicalHeadsUnknown(hidden: Int)
     case canonicalConfig(path: String, reason: String)
-    /// The caller (a progress observer, Ctrl-C) asked the conversion to stop; nothing was left behind.
+    /// The caller (a progress observer) asked the conversion to stop; nothing was left behind. (Signals end the CLI at
+    /// once instead, through its handlers.)
     case cancelled(reason: String)
 
     public var description: String {

@@ -28,9 +28,13 @@ public struct ConversionOptions: Sendable, Equatable {
     /// The fused-QKV row order, for checkpoints whose metadata does not say and whose K biases do not tell.
     public var qkvLayout: QKVLayout?
     public var source: SourceOptions
+    /// `hf` only: write into a folder that is not empty, replacing the export's own files there
+    /// (`HuggingFaceExport.files`) and nothing else.
+    public var force: Bool
 
     public init(format: OutputFormat = .native, storage: StorageType = .f32, quantizeEmbeddings: Bool = false,
-                key: String? = nil, heads: Int? = nil, qkvLayout: QKVLayout? = nil, source: SourceOptions = SourceOptions()) {
+                key: String? = nil, heads: Int? = nil, qkvLayout: QKVLayout? = nil, source: SourceOptions = SourceOptions(),
+                force: Bool = false) {
         self.format = format
         self.storage = storage
         self.quantizeEmbeddings = quantizeEmbeddings
@@ -38,6 +42,7 @@ public struct ConversionOptions: Sendable, Equatable {
         self.heads = heads
         self.qkvLayout = qkvLayout
         self.source = source
+        self.force = force
     }
 
     /// The converter's name and version, recorded in every native file's provenance.

@@ -8,6 +8,11 @@ public enum Converter {
     public static func convert(input: String, output: String, options: ConversionOptions = ConversionOptions(),
                                observer: ConversionObserver? = nil) throws -> ConversionReport {
         try validate(options)
+        // The destination is checked before any work: never a device, a link or an input, and a folder only
+        // when it is new, empty or given up with --force.
+        let directory = options.format == .hf
+            ? try HuggingFaceExport.directory(output, replacing: options.force, inputs: [input]) : nil
+        if directory == nil { try checkReplaceable(output, inputs: [input]) }
         let clock = ContinuousClock()
         let start = clock.now
         // Only the native format records provenance; its hash runs on a thread of its own from the start.
@@ -35,13 +40,13 @@ public enum Converter {
         case .safetensors:
             tensors = try SafetensorsExport.write(plan, to: output, storage: options.storage, observer: observer)
         case .hf:
-            tensors = try HuggingFaceExport.write(plan, to: output, storage: options.storage, observer: observer)
+            tensors = try HuggingFaceExport.write(plan, to: directory!, storage: options.storage, observer: observer)
         }
         let elapsed = clock.now - start
         return ConversionReport(
             input: input, output: output, options: options, sourceLayers: source.layers,
             sourceBytes: fileSize(input), sourceSHA256: try digest?.value(), model: plan.model, dropped: plan.dropped,
-            tensors: tensors, outputBytes: options.format == .hf ? directorySize(output) : fileSize(output),
+            tensors: tensors, outputBytes: directory.map(exportSize) ?? fileSize(output),
             seconds: Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18)
     }
 
@@ -59,8 +64,8 @@ public enum Converter {
         ((try? FileManager.default.attributesOfItem(atPath: path))?[.size] as? NSNumber)?.intValue ?? 0
     }
 
-    private static func directorySize(_ path: String) -> Int {
-        let names = (try? FileManager.default.contentsOfDirectory(atPath: path)) ?? []
-        return names.reduce(0) { $0 + fileSize(path + "/" + $1) }
+    /// The bytes of the export's own files (a folder written into with --force holds others too).
+    private static func exportSize(_ directory: OutputDirectory) -> Int {
+        directory.exportFiles.reduce(0) { $0 + fileSize(directory.destination + "/" + $1) }
     }
 }

@@ -3,22 +3,33 @@ import Quantization
 import JSON
 import Safetensors
 
-/// Writes a Hugging Face `MegatronBertForQuestionAnswering` directory atomically: `config.json`,
-/// `model.safetensors`, and, when the source has a vocabulary, `vocab.txt` and `tokenizer_config.json`.
-enum HuggingFaceExport {
-    static func write(_ plan: ConversionPlan, to destination: String, storage: StorageType,
+/// Writes a Hugging Face `MegatronBertForQuestionAnswering` directory: `config.json`, `model.safetensors`, and,
+/// when the source has a vocabulary, `vocab.txt` and `tokenizer_config.json` (see `OutputDirectory` for when an
+/// existing folder is written into, and what is replaced there).
+public enum HuggingFaceExport {
+    /// Every file an export writes, and so the only ones `--force` replaces (or removes, when the new export has
+    /// no vocabulary) in an existing folder.
+    public static let files = [configFile, weightsFile, tokenizerConfigFile, vocabularyFile]
+    static let configFile = "config.json", weightsFile = "model.safetensors"
+    static let tokenizerConfigFile = "tokenizer_config.json", vocabularyFile = "vocab.txt"
+
+    /// Opens the destination folder, refusing it before any work is done when it is not the export's to write.
+    static func directory(_ destination: String, replacing: Bool, inputs: [String]) throws(IOError) -> OutputDirectory {
+        try OutputDirectory(destination: destination, exportFiles: files, replacing: replacing, inputs: inputs)
+    }
+
+    static func write(_ plan: ConversionPlan, to directory: OutputDirectory, storage: StorageType,
                       observer: ConversionObserver?) throws -> [ConvertedTensor] {
-        let directory = try AtomicOutputDirectory(destination: destination)
         let m = plan.model
-        try writeFile(directory.path(of: "config.json"), text: try config(m, storage: storage).serializedPretty())
+        try writeFile(directory.path(of: configFile), text: try config(m, storage: storage).serializedPretty())
         if let tokenizer = m.tokenizer {
-            try writeFile(directory.path(of: "vocab.txt"), text: tokenizer.vocab.map { $0 + "\n" }.joined())
+            try writeFile(directory.path(of: vocabularyFile), text: tokenizer.vocab.map { $0 + "\n" }.joined())
             let tokenizerConfig: JSONValue = ["tokenizer_class": "BertTokenizer",
                                               "do_lower_case": .bool(tokenizer.doLowerCase),
                                               "model_max_length": .integer(m.positions)]
-            try writeFile(directory.path(of: "tokenizer_config.json"), text: try tokenizerConfig.serializedPretty())
+            try writeFile(directory.path(of: tokenizerConfigFile), text: try tokenizerConfig.serializedPretty())
         }
-        let results = try SafetensorsExport.write(plan, to: directory.path(of: "model.safetensors"), storage: storage,
+        let results = try SafetensorsExport.write(plan, to: directory.path(of: weightsFile), storage: storage,
                                                   observer: observer)
         try directory.commit()
         return results

@@ -14,15 +14,19 @@ import NativeFormat
 final class StagedNativeFile {
     let path: String
     let destination: String
+    private let registration: TemporaryRegistration
     private var committed = false
 
     init(destination: String) {
         self.destination = destination
-        let (directory, name) = splitPath(destination)
-        path = directory + "/" + temporaryFilePrefix + "\(getpid())-\(UInt32.random(in: 0...UInt32.max))-staged-" + name
+        path = temporaryName(beside: destination)
+        registration = TemporaryRegistration(path: path, isDirectory: false)
     }
 
-    deinit { if !committed { unlink(path) } }
+    deinit {
+        if !committed { unlink(path) }
+        registration.unregister()
+    }
 
     /// Replaces `"source_sha256":"000…"` in the metadata with `digest` and moves the file to its destination.
     func commit(sourceSHA256 digest: String) throws {
@@ -53,6 +57,7 @@ final class StagedNativeFile {
         try writeAll(fd, checksum, at: NativeLayout.headerChecksumOffset)
         try writeAll(fd, replacement, at: NativeLayout.preambleSize + at)
         guard fsync(fd) == 0 else { throw IOError.writeFailed(path: destination, reason: String(cString: strerror(errno))) }
+        try checkReplaceable(destination)
         guard rename(path, destination) == 0 else {
             throw IOError.cannotRename(from: path, to: destination, reason: String(cString: strerror(errno)))
         }

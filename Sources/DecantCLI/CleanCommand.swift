@@ -7,7 +7,8 @@ struct CleanCommand: ParsableCommand {
         commandName: "clean",
         abstract: "Remove the .decant-tmp-<pid>-… temporaries that killed decant processes left in a folder.",
         discussion: "Outputs appear by rename only when complete, so a killed write leaves a temporary, never a partial "
-            + "file. Only temporaries whose process is no longer running are removed; their names are printed."
+            + "file. Only temporaries whose process is no longer running are removed; the name of each one removed is printed. "
+            + "A temporary folder holding anything but files decant wrote is kept, with a warning."
     )
 
     @Argument(help: "The folder to clean (a destination decant wrote to).")
@@ -15,7 +16,9 @@ struct CleanCommand: ParsableCommand {
 
     func run() throws {
         try reportingErrors {
-            for name in try StaleTemporaries.remove(in: folder) { print("removed \(folder)/\(name)".escapedForDisplay) }
+            let result = try StaleTemporaries.remove(in: folder)
+            for name in result.removed { print("removed \(folder)/\(name)".escapedForDisplay) }
+            for kept in result.kept { printWarningLine("kept \(folder)/\(kept.name): \(kept.reason)") }
         }
     }
 }

@@ -1,12 +1,10 @@
 /// `decant convert`: a `.tlt` / `.nemo` / torch / canonical safetensors checkpoint → `.decant`, safetensors or a
 /// Hugging Face directory, with a per-tensor error table and a one-screen summary.
 import ArgumentParser
+import Bytes
 import Conversion
 import Megatron
 import Quantization
-#if canImport(Glibc)
-import Glibc
-#endif
 
 extension StorageType: ExpressibleByArgument {}
 extension OutputFormat: ExpressibleByArgument {}
@@ -27,8 +25,11 @@ struct ConvertCommand: ParsableCommand {
     @Option(name: .long, help: "The TAO load key for encrypted files (e.g. tlt_encode).")
     var key: String?
 
-    @Option(name: .shortAndLong, help: "The output file (native, safetensors) or directory (hf).")
+    @Option(name: .shortAndLong, help: "The output file (native, safetensors) or directory (hf): a new one, or an empty directory.")
     var output: String
+
+    @Flag(help: "hf: write into a directory that is not empty, replacing only the export's own files (\(HuggingFaceExport.files.joined(separator: ", "))).")
+    var force = false
 
     @Option(help: "Storage type: \(StorageType.allCases.map(\.rawValue).joined(separator: ", ")).")
     var dtype: StorageType = .f32
@@ -48,13 +49,10 @@ struct ConvertCommand: ParsableCommand {
         try reportingErrors {
             let options = ConversionOptions(format: format, storage: dtype, quantizeEmbeddings: quantizeEmbeddings, key: key,
                                             heads: sourceOptions.heads, qkvLayout: sourceOptions.qkvLayout,
-                                            source: sourceOptions.source)
+                                            source: sourceOptions.source, force: force)
             try Converter.validate(options)
             let progress = ProgressBar.forStandardError()
-            InterruptFlag.install()
-            defer { InterruptFlag.uninstall() }
             let report = try Converter.convert(input: input, output: output, options: options) { step in
-                if let signal = InterruptFlag.received { throw ConversionError.cancelled(reason: "signal \(signal)") }
                 progress?.update(step)
             }
             progress?.finish()
@@ -67,31 +65,5 @@ struct ConvertCommand: ParsableCommand {
             print(report.errorTable())
             for warning in report.warnings { printWarningLine(warning) }
         }
-    }
-}
-
-/// Turns SIGINT/SIGTERM into a flag the conversion checks after each tensor, so an interrupted conversion unwinds
-/// normally and removes its temporary output instead of dying with it half-written. A second signal (say, a
-/// second Ctrl-C while a large source is still being decrypted) takes the default action at once.
-enum InterruptFlag {
-    nonisolated(unsafe) private static var signalNumber: sig_atomic_t = 0
-
-    static var received: Int32? { signalNumber == 0 ? nil : Int32(signalNumber) }
-
-    static func install() {
-        for sig in [SIGINT, SIGTERM] {
-            signal(sig) { number in
-                guard InterruptFlag.signalNumber == 0 else {
-                    signal(number, SIG_DFL)
-                    raise(number)
-                    return
-                }
-                InterruptFlag.signalNumber = sig_atomic_t(number)
-            }
-        }
-    }
-
-    static func uninstall() {
-        for sig in [SIGINT, SIGTERM] { signal(sig, SIG_DFL) }
     }
 }

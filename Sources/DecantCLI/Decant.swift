@@ -1,4 +1,5 @@
 import ArgumentParser
+import Bytes
 
 /// `decant`: the command line. Each subcommand is a type; all real work lives in the library modules.
 @main
@@ -11,4 +12,11 @@ struct Decant: ParsableCommand {
         subcommands: [InspectCommand.self, DecryptCommand.self, EncryptCommand.self, ConvertCommand.self, CheckCommand.self,
                       VerifyCommand.self, AskCommand.self, EvalCommand.self, CleanCommand.self]
     )
+
+    /// Every command stops at once on SIGINT, SIGTERM or SIGHUP (exit 128 + signal, temporaries removed), and
+    /// an input truncated while mapped ends with one `error:` line (exit 1) instead of a SIGBUS crash.
+    static func main() {
+        SignalCleanup.installHandlers()
+        main(nil)
+    }
 }

@@ -40,7 +40,7 @@ struct DecryptCommand: ParsableCommand {
                 printReport(try TAOConversion.inspect(path: input, key: loadKey))
                 return
             }
-            let file = try AtomicOutputFile(destination: output)
+            let file = try AtomicOutputFile(destination: output, inputs: [input])
             let report = try TAOConversion.decrypt(path: input, key: loadKey, to: file, gzip: gzip)
             try file.commit()
             printReport(report)

@@ -25,7 +25,7 @@ struct EncryptCommand: ParsableCommand {
     func run() throws {
         try reportingErrors {
             let loadKey = try LoadKey(key)
-            let file = try AtomicOutputFile(destination: output)
+            let file = try AtomicOutputFile(destination: output, inputs: [input])
             let report = raw
                 ? try TAOConversion.encryptRaw(path: input, key: loadKey, to: file)
                 : try TAOConversion.encryptNemo(path: input, key: loadKey, to: file)

@@ -49,7 +49,7 @@ struct EvalCommand: ParsableCommand {
             bar?.finish()
             if let predictionsOut {
                 let text = try JSONValue.object(result.predictions.mapValues(JSONValue.string)).serialized() + "\n"
-                let file = try AtomicOutputFile(destination: predictionsOut)
+                let file = try AtomicOutputFile(destination: predictionsOut, inputs: [model, squad])
                 try file.write(Array(text.utf8))
                 try file.commit()
             }

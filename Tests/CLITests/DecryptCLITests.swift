@@ -182,11 +182,11 @@ struct DecryptCLITests {
         expectCleanFailure(run, mentioning: "cannot create", folder: folder, inputs: [])
     }
 
-    @Test("a key containing NUL cannot reach the command line, but an empty key is just wrong")
+    @Test("a key containing NUL cannot reach the command line, and an empty key is refused before any work")
     func emptyKey() throws {
         let folder = try ScratchFolder()
         let tlt = fixtures.appendingPathComponent("eff/eff3_tao4.0-NeMoCookbook_tlt_encode.tlt").path
         let run = try decant("decrypt", tlt, "--key", "", "-o", folder.file("out.nemo"))
-        expectCleanFailure(run, mentioning: "wrong load key", folder: folder, inputs: [])
+        expectCleanFailure(run, mentioning: "invalid load key: it is empty", folder: folder, inputs: [])
     }
 }

@@ -5,9 +5,10 @@ import Testing
 
 @Suite("codec errors")
 struct CodecErrorTests {
-    @Test("a key containing NUL is refused")
+    @Test("a key containing NUL, or an empty key, is refused")
     func nulKey() {
         #expect(throws: CodecError.keyContainsNul) { try LoadKey("tlt\u{0}encode") }
+        #expect(throws: CodecError.emptyKey) { try LoadKey("") }
     }
 
     @Test("an unknown codec name is refused; every table name resolves to a distinct 32-byte salt")
