@@ -58,10 +58,15 @@ struct CanonicalSource {
             throw ConversionError.canonicalConfig(path: directory + "/config.json", reason: "found hidden_act \(other)")
         }
         let layerNormEps: Double
-        if let given = config?["layer_norm_eps"]?.doubleValue {
+        if let stated = config?["layer_norm_eps"] {
+            guard let given = stated.doubleValue else {
+                throw ConversionError.canonicalConfig(path: directory + "/config.json",
+                                                      reason: "found layer_norm_eps \(stated.kindDescription)")
+            }
+            try MegatronArchitecture.checkLayerNormEps(given, setting: directory + "/config.json layer_norm_eps")
             (layerNormEps, rules["layer_norm_eps"]) = (given, "config.json layer_norm_eps")
         } else {
-            (layerNormEps, rules["layer_norm_eps"]) = (1e-5, "Megatron default layernorm_epsilon")
+            (layerNormEps, rules["layer_norm_eps"]) = (MegatronArchitecture.defaultLayerNormEps, "Megatron default layernorm_epsilon")
         }
         rules["vocab"] = "word-embedding rows of the canonical source"
 

@@ -27,7 +27,7 @@ public struct ConversionPlan: Sendable {
             (model, tensors, dropped, detection, decidingTensors) = (canonical.model, canonical.plan, [], nil, [])
             return
         }
-        var hints = MegatronHints(settings: source.megatronSettings)
+        var hints = try MegatronHints(settings: source.megatronSettings)
         if let heads { hints.heads = Sourced(heads, source: "--heads") }
         if let qkvLayout { hints.qkvLayout = Sourced(qkvLayout, source: "--qkv-layout") }
         let (architecture, read) = try Self.detect(source: source, sources: sources, hints: hints)

@@ -75,7 +75,7 @@ extension CheckpointReport {
         for tensor in source.tensors { byName[tensor.name] = tensor }
         do throws(MegatronError) {
             let architecture = try MegatronArchitecture.detect(
-                signatures: source.tensors.map(TensorSignature.init), hints: MegatronHints(settings: source.megatronSettings)
+                signatures: source.tensors.map(TensorSignature.init), hints: try MegatronHints(settings: source.megatronSettings)
             ) { name in try? byName[name]?.toFloat32() }
             return (ModelSummary(architecture), nil)
         } catch {

@@ -1,7 +1,8 @@
 import Bytes
 import Inference
-import QA
 import JSON
+import Megatron
+import QA
 
 /// Reads the megatron-bert-qa metadata of a .decant file (formats/native.md): the engine configuration, the
 /// tokenizer vocabulary and the SQuAD settings, each checked for type and range.
@@ -31,12 +32,18 @@ struct NativeQAMetadata {
             throw VerificationError.invalidMetadata(path: path, key: "model.activation", expected: "erf, megatron-erf or tanh",
                                                     found: "\"\(other)\"")
         }
+        let layerNormEps = try fields.double(model, "layer_norm_eps", in: "model")
+        guard MegatronArchitecture.layerNormEpsRange.contains(layerNormEps) else {
+            throw VerificationError.invalidMetadata(path: path, key: "model.layer_norm_eps",
+                                                    expected: MegatronArchitecture.layerNormEpsRequirement,
+                                                    found: "\(layerNormEps)")
+        }
         config = BertConfig(
             layers: try fields.int(model, "layers", in: "model"), hidden: try fields.int(model, "hidden", in: "model"),
             heads: try fields.int(model, "heads", in: "model"), ffn: try fields.int(model, "ffn", in: "model"),
             vocab: try fields.int(model, "vocab", in: "model"), positions: try fields.int(model, "positions", in: "model"),
             tokenTypes: try fields.int(model, "token_types", in: "model"),
-            layerNormEps: Float(try fields.double(model, "layer_norm_eps", in: "model")), activation: activation)
+            layerNormEps: Float(layerNormEps), activation: activation)
         try config.validate()
 
         let tokenizer = try metadata["tokenizer"].map { _ in try fields.object(metadata, "tokenizer") }

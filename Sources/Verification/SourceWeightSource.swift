@@ -19,7 +19,7 @@ public final class SourceWeightSource: WeightSource {
     public init(source: ModelSource) throws {
         self.source = source
         architecture = try MegatronArchitecture.detect(tensors: source.tensors,
-                                                       hints: MegatronHints(settings: source.megatronSettings))
+                                                       hints: try MegatronHints(settings: source.megatronSettings))
         plan = try MegatronMapping.plan(tensors: source.tensors.map(TensorSignature.init), architecture: architecture)
         planByName = Dictionary(plan.tensors.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
         sourceByName = Dictionary(source.tensors.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
