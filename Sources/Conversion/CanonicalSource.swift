@@ -3,6 +3,7 @@ import Checkpoint
 import Foundation
 import Megatron
 import JSON
+import QA
 import Tensors
 
 /// A source whose tensors already have the Hugging Face `MegatronBertForQuestionAnswering` names (a safetensors
@@ -71,6 +72,8 @@ struct CanonicalSource {
         rules["vocab"] = "word-embedding rows of the canonical source"
 
         var tokenizer: TokenizerDescription?
+        // No SQuAD settings travel with a Hugging Face export: NeMo's defaults, lowercasing as its tokenizer says.
+        var qa = SquadSettings.Resolved.defaults
         if let text = try? String(contentsOfFile: directory + "/vocab.txt", encoding: .utf8) {
             var lines = text.split(omittingEmptySubsequences: false) { $0 == "\n" || $0 == "\r\n" }.map(String.init)
             if lines.last == "" { lines.removeLast() }
@@ -78,12 +81,14 @@ struct CanonicalSource {
             let lower = tokenizerConfig?["do_lower_case"]?.boolValue
             tokenizer = TokenizerDescription(vocab: lines, doLowerCase: lower ?? true,
                                              doLowerCaseRule: lower == nil ? "BertTokenizer default" : "tokenizer_config.json do_lower_case")
+            qa.settings.doLowerCase = tokenizer!.doLowerCase
+            qa.lowercasingRule = tokenizer!.doLowerCaseRule
         }
         model = ModelDescription(
             family: hasHead ? MegatronArchitecture.qaFamily : MegatronArchitecture.encoderFamily, layers: layers,
             hidden: hidden, heads: heads, ffn: ffn, vocab: vocab, vocabPadded: vocab, positions: positions,
             tokenTypes: tokenTypes, layerNormEps: layerNormEps, activation: activation, naming: "huggingface",
-            qkvLayout: nil, rules: rules, tokenizer: tokenizer, qa: QASettingsRecord(nil))
+            qkvLayout: nil, rules: rules, tokenizer: tokenizer, qa: qa)
 
         var expected: [(String, [Int])] = [("bert.embeddings.word_embeddings.weight", [vocab, hidden]),
                                           ("bert.embeddings.position_embeddings.weight", [positions, hidden])]

@@ -1,5 +1,6 @@
 import Checkpoint
 import Megatron
+import QA
 import Tensors
 
 /// An opened source with its model described and every canonical tensor planned, before any byte is written.
@@ -34,7 +35,7 @@ public struct ConversionPlan: Sendable {
         (detection, decidingTensors) = ((hints, architecture), read)
         let mapping = try MegatronMapping.plan(tensors: source.tensors.map(TensorSignature.init), architecture: architecture)
         (tensors, dropped) = (mapping.tensors, mapping.dropped)
-        model = ModelDescription(architecture, source: source)
+        model = try ModelDescription(architecture, source: source)
     }
 
     /// Runs detection reading values only through `source.resolve`, so that a source still being decrypted gives
@@ -96,28 +97,20 @@ public struct ConversionPlan: Sendable {
 }
 
 extension ModelDescription {
-    /// The description of a Megatron checkpoint: detected architecture plus the archive's tokenizer and QA settings.
-    init(_ a: MegatronArchitecture, source: ModelSource) {
+    /// The description of a Megatron checkpoint: detected architecture plus the archive's tokenizer and QA settings,
+    /// refused (naming the key) when a setting is not a value NeMo could run with.
+    init(_ a: MegatronArchitecture, source: ModelSource) throws {
+        let qa = try SquadSettings.resolve(stated: source.config?.dataset ?? [:], source: "model_config.yaml dataset",
+                                           tokenizerName: source.config?.tokenizerName)
         self.init(family: a.family, layers: a.layers, hidden: a.hidden, heads: a.heads, ffn: a.ffn, vocab: a.vocab,
                   vocabPadded: a.vocabPadded, positions: a.positions, tokenTypes: a.tokenTypes,
                   layerNormEps: a.layerNormEps, activation: a.activation, naming: a.naming.rawValue,
                   qkvLayout: a.qkvLayout,
                   rules: ["heads": a.headsRule, "vocab": a.vocabRule, "activation": a.activationRule,
                           "layer_norm_eps": a.layerNormEpsRule, "qkv_layout": a.qkvLayoutRule],
-                  tokenizer: nil, qa: QASettingsRecord(source.config?.qa))
-        tokenizer = source.vocab.map { vocab in
-            let (lower, rule) = Self.doLowerCase(qa: source.config?.qa, tokenizerName: source.config?.tokenizerName)
-            return TokenizerDescription(vocab: vocab, doLowerCase: lower, doLowerCaseRule: rule)
-        }
-    }
-
-    /// `dataset.do_lower_case` when stated, else the tokenizer name (`…-uncased` / `…-cased`), else NeMo's default.
-    static func doLowerCase(qa: NemoConfig.QASettings?, tokenizerName: String?) -> (Bool, String) {
-        if let given = qa?.doLowerCase { return (given, "model_config.yaml dataset.do_lower_case") }
-        if let name = tokenizerName?.lowercased() {
-            if name.contains("uncased") { return (true, "tokenizer name \(name)") }
-            if name.contains("cased") { return (false, "tokenizer name \(name)") }
-        }
-        return (true, "NeMo default")
+                  tokenizer: source.vocab.map {
+                      TokenizerDescription(vocab: $0, doLowerCase: qa.settings.doLowerCase, doLowerCaseRule: qa.lowercasingRule)
+                  },
+                  qa: qa)
     }
 }
