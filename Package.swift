@@ -114,7 +114,7 @@ let package = Package(
                     path: "Tests/InspectionTests"),
         .testTarget(name: "CLITests", dependencies: ["Bytes", "Containers"], path: "Tests/CLITests"),
         .testTarget(name: "HardeningTests", dependencies: ["Bytes", "Codec", "Containers", "Pickle", "Checkpoint", "NativeFormat",
-                                                           "Safetensors", "QA"],
+                                                           "Safetensors", "QA", "Conversion", "Verification"],
                     path: "Tests/HardeningTests"),
     ]
 )
