@@ -53,9 +53,10 @@ let package = Package(
         .target(name: "Quantization", dependencies: ["Tensors", "CKernels", "Bytes", "JSON"]),
         // The .decant native format: a validating mmap reader and a streaming writer.
         .target(name: "NativeFormat", dependencies: ["Quantization", "JSON", "Tensors", "CKernels", "Bytes"]),
-        // Source checkpoint → canonical tensors → quantized native / safetensors / HF directory.
+        // Source checkpoint → canonical tensors → quantized native / safetensors / HF directory. QA (a leaf over
+        // Bytes) holds the one definition of the SQuAD settings a `.decant` records.
         .target(name: "Conversion", dependencies: ["Megatron", "Quantization", "NativeFormat", "Checkpoint", "Safetensors",
-                                                   "JSON", "Codec", "Tensors", "CKernels", "Bytes"]),
+                                                   "JSON", "Codec", "Tensors", "CKernels", "Bytes", "QA"]),
         // `decant inspect`: layers, metadata, architecture and streaming tensor statistics of any checkpoint file.
         .target(name: "Inspection", dependencies: ["Checkpoint", "Megatron", "NativeFormat", "Containers", "Pickle",
                                                    "Safetensors", "JSON", "Tensors", "CKernels", "Bytes"]),
@@ -107,14 +108,15 @@ let package = Package(
         .testTarget(name: "InferenceTests", dependencies: ["Inference", "Safetensors", "Tensors", "Bytes", "CKernels", "Quantization"], path: "Tests/InferenceTests"),
         .testTarget(name: "QATests", dependencies: ["QA"], path: "Tests/QATests"),
         .testTarget(name: "VerificationTests", dependencies: ["Verification", "Inference", "QA", "NativeFormat", "Quantization",
-                                                              "JSON", "Tensors", "Bytes", "Checkpoint", "Megatron"],
+                                                              "JSON", "Tensors", "Bytes", "Checkpoint", "Megatron",
+                                                              "Conversion", "Containers"],
                     path: "Tests/VerificationTests"),
         .testTarget(name: "InspectionTests", dependencies: ["Inspection", "Checkpoint", "NativeFormat", "Quantization",
                                                             "JSON", "CKernels", "Tensors", "Bytes"],
                     path: "Tests/InspectionTests"),
         .testTarget(name: "CLITests", dependencies: ["Bytes", "Containers"], path: "Tests/CLITests"),
         .testTarget(name: "HardeningTests", dependencies: ["Bytes", "Codec", "Containers", "Pickle", "Checkpoint", "NativeFormat",
-                                                           "Safetensors", "QA"],
+                                                           "Safetensors", "QA", "Conversion", "Verification"],
                     path: "Tests/HardeningTests"),
     ]
 )

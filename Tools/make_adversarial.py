@@ -596,3 +596,120 @@ def make_issue10_archives():
 
 if __name__ == "__main__":
     make_issue10_archives()
+
+
+# ---------------------------------------------------------------- issue 10 (items 2 and 4): numbers that mean nothing
+# `convert/`: tiny Megatron-BERT QA .nemo archives (NeMo 1.0 naming, hidden 4, one layer) that plan cleanly but for
+# one config number; replayed through `ConversionPlan`, where convert (and ask on a source) reads the config.
+# `qa-model/`: .decant files carrying only megatron-bert-qa metadata with one bad number; replayed through
+# `QAModel.open`, as ask and verify read them (the metadata is refused before any tensor is asked for).
+
+def tiny_megatron_checkpoint():
+    import collections
+    hidden, ffn, vocab, positions = 4, 8, 8, 8
+    shapes = [("embedding.word_embeddings.weight", (vocab, hidden)),
+              ("embedding.position_embeddings.weight", (positions, hidden)),
+              ("embedding.tokentype_embeddings.weight", (2, hidden))]
+    layer = "transformer.layers.0."
+    shapes += [(layer + "input_layernorm.weight", (hidden,)), (layer + "input_layernorm.bias", (hidden,)),
+               (layer + "attention.query_key_value.weight", (3 * hidden, hidden)),
+               (layer + "attention.query_key_value.bias", (3 * hidden,)),
+               (layer + "attention.dense.weight", (hidden, hidden)), (layer + "attention.dense.bias", (hidden,)),
+               (layer + "post_attention_layernorm.weight", (hidden,)), (layer + "post_attention_layernorm.bias", (hidden,)),
+               (layer + "mlp.dense_h_to_4h.weight", (ffn, hidden)), (layer + "mlp.dense_h_to_4h.bias", (ffn,)),
+               (layer + "mlp.dense_4h_to_h.weight", (hidden, ffn)), (layer + "mlp.dense_4h_to_h.bias", (hidden,)),
+               ("transformer.final_layernorm.weight", (hidden,)), ("transformer.final_layernorm.bias", (hidden,))]
+    tensors, storages = collections.OrderedDict(), {}
+    for index, (name, shape) in enumerate(shapes + [("classifier.mlp.layer0.weight", (2, hidden)),
+                                                    ("classifier.mlp.layer0.bias", (2,))]):
+        numel = 1
+        for size in shape:
+            numel *= size
+        stride = (shape[1], 1) if len(shape) == 2 else (1,)
+        key = str(index)
+        full = name if name.startswith("classifier.") else "bert_model.language_model." + name
+        tensors[full] = _Tensor(_Storage(key, numel), 0, shape, stride)
+        storages[key] = b"\0" * (4 * numel)
+    return torch_zip(tensors, storages)
+
+
+TINY_QA_CONFIG = """dataset:
+  version_2_with_negative: true
+  doc_stride: 4
+  max_query_length: 4
+  max_seq_length: 8
+  max_answer_length: 4
+  null_score_diff_threshold: 0.0
+  n_best_size: 4
+  do_lower_case: true
+tokenizer:
+  tokenizer_name: megatron-bert-345m-uncased
+language_model:
+  pretrained_model_name: megatron-bert-345m-uncased
+  config:
+    hidden_size: 4
+    num_attention_heads: 2
+    num_layers: 1
+    max_position_embeddings: 8
+"""
+
+
+def make_config_numbers():
+    weights = tiny_megatron_checkpoint()
+
+    def hostile(name, old, new):
+        assert old in TINY_QA_CONFIG, old
+        config = TINY_QA_CONFIG.replace(old, new).encode()
+        write("convert", name, nemo(tar_member("model_config.yaml", config), tar_member("model_weights.ckpt", weights)))
+
+    # The control: every number as NeMo writes it plans cleanly.
+    write("convert", "control_plans.nemo", nemo(tar_member("model_config.yaml", TINY_QA_CONFIG.encode()),
+                                                tar_member("model_weights.ckpt", weights)))
+    eps = "    max_position_embeddings: 8\n"
+    hostile("layernorm_epsilon_1e-300.nemo", eps, eps + "    layernorm_epsilon: 1.0e-300\n")
+    hostile("layernorm_epsilon_negative.nemo", eps, eps + "    layernorm_epsilon: -1\n")
+    hostile("layernorm_epsilon_nan.nemo", eps, eps + "    layernorm_epsilon: .nan\n")
+    hostile("layernorm_epsilon_inf.nemo", eps, eps + "    layernorm_epsilon: inf\n")
+    hostile("hidden_size_nan.nemo", "    hidden_size: 4\n", "    hidden_size: nan\n")
+    hostile("num_layers_1e20.nemo", "    num_layers: 1\n", "    num_layers: 1e20\n")
+    hostile("null_score_nan.nemo", "null_score_diff_threshold: 0.0", "null_score_diff_threshold: nan")
+    hostile("null_score_yaml_nan.nemo", "null_score_diff_threshold: 0.0", "null_score_diff_threshold: .nan")
+    hostile("null_score_inf.nemo", "null_score_diff_threshold: 0.0", "null_score_diff_threshold: -.inf")
+    hostile("max_seq_length_1e20.nemo", "max_seq_length: 8", "max_seq_length: 1e20")
+    hostile("max_seq_length_past_int64.nemo", "max_seq_length: 8", "max_seq_length: 100000000000000000000")
+    hostile("max_seq_length_2e6.nemo", "max_seq_length: 8", "max_seq_length: 2000000")
+    hostile("doc_stride_zero.nemo", "doc_stride: 4", "doc_stride: 0")
+    hostile("doc_stride_whole_window.nemo", "doc_stride: 4", "doc_stride: 8")
+    hostile("max_query_length_negative.nemo", "max_query_length: 4", "max_query_length: -1")
+    hostile("max_answer_length_fraction.nemo", "max_answer_length: 4", "max_answer_length: 2.5")
+    hostile("n_best_size_list.nemo", "n_best_size: 4", "n_best_size: [4]")
+    hostile("version_2_not_a_flag.nemo", "version_2_with_negative: true", "version_2_with_negative: maybe")
+    hostile("do_lower_case_not_a_flag.nemo", "do_lower_case: true", "do_lower_case: 2")
+
+    def metadata(model=None, qa=None, tokenizer=None):
+        document = {
+            "family": "megatron-bert-qa",
+            "model": dict({"layers": 1, "hidden": 4, "heads": 2, "ffn": 8, "vocab": 8, "positions": 8, "token_types": 2,
+                           "layer_norm_eps": 1e-05, "activation": "megatron-erf"}, **(model or {})),
+            "tokenizer": dict({"type": "wordpiece", "vocab": ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]", "a"],
+                               "do_lower_case": True}, **(tokenizer or {})),
+            "qa": dict({"max_seq_length": 8, "doc_stride": 4, "max_query_length": 4, "max_answer_length": 4,
+                        "n_best_size": 4, "null_score_diff_threshold": 0.0, "version_2_with_negative": True,
+                        "defaulted": []}, **(qa or {})),
+        }
+        return json.dumps(document, sort_keys=True, separators=(",", ":")).encode()
+
+    w = lambda name, **edits: write("qa-model", name, native(metadata(**edits), b"", 0))  # noqa: E731
+    w("layer_norm_eps_1e-300.decant", model={"layer_norm_eps": 1e-300})
+    w("layer_norm_eps_negative.decant", model={"layer_norm_eps": -1.0})
+    w("layer_norm_eps_zero.decant", model={"layer_norm_eps": 0.0})
+    w("max_seq_length_1e20.decant", qa={"max_seq_length": 1e20})
+    w("doc_stride_zero.decant", qa={"doc_stride": 0})
+    w("doc_stride_whole_window.decant", qa={"doc_stride": 8})
+    w("n_best_size_huge.decant", qa={"n_best_size": 1 << 40})
+    w("null_score_not_a_number.decant", qa={"null_score_diff_threshold": "nan"})
+    w("lowercasing_contradiction.decant", qa={"do_lower_case": True}, tokenizer={"do_lower_case": False})
+
+
+if __name__ == "__main__":
+    make_config_numbers()

@@ -48,6 +48,8 @@ public final class ArrivingWeights: @unchecked Sendable {
     /// Tensors not yet released, per storage key; a key at zero has been punched out.
     private var liveTensors: [String: Int] = [:]
     private var options = PickleOptions()
+    /// The complete checkpoint's tensors by name, once `finish` has checked every streamed view against them.
+    private var verified: [String: TensorView] = [:]
 
     init(region: ByteView, spool: SpoolFile? = nil) {
         self.region = region
@@ -145,11 +147,13 @@ public final class ArrivingWeights: @unchecked Sendable {
         for key in storageKeys.values { liveTensors[key, default: 0] += 1 }
     }
 
-    /// The real view for a placeholder tensor of this source, once its bytes are there.
+    /// The real view for a placeholder tensor of this source, once its bytes are there; after `finish`, the view
+    /// the complete, verified checkpoint gives.
     public func resolve(_ placeholder: TensorView) throws -> TensorView {
         if let key = storageKeys[placeholder.name], liveTensors[key] == 0 {
             throw SourceError.bytesReleased(tensor: placeholder.name)
         }
+        if let complete = verified[placeholder.name] { return complete }
         return try locate(placeholder)
     }
 
@@ -185,7 +189,8 @@ public final class ArrivingWeights: @unchecked Sendable {
     }
 
     /// Waits for the whole artifact (checksums verified), reads the complete checkpoint as `TorchCheckpoint.read`
-    /// would, and checks that every tensor resolves to exactly the view that read gives.
+    /// would, and checks that every tensor resolves to exactly the view that read gives; `resolve` then hands out
+    /// that read's views, so whatever was decided from streamed bytes can be decided again from verified ones.
     public func finish() throws {
         try waitForProducer()
         guard torchZip != nil else { return }
@@ -202,6 +207,7 @@ public final class ArrivingWeights: @unchecked Sendable {
                 throw SourceError.streamedLayoutMismatch(tensor: parsed.name, reason: "its bytes lie elsewhere in the complete zip")
             }
         }
+        verified = Dictionary(complete.tensors.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
     }
 }
 

@@ -35,6 +35,24 @@ public struct ModelSource: Sendable {
     /// resolved through it.
     public internal(set) var arriving: ArrivingWeights? = nil
 
+    /// One of `tensors` as a view whose bytes may be read: the tensor itself, or, for a source still arriving, its
+    /// real view once its bytes are there. Values (not just names and shapes) must only ever be read through it.
+    public func resolve(_ tensor: TensorView) throws -> TensorView {
+        try arriving?.resolve(tensor) ?? tensor
+    }
+
+    /// Says the caller is done with a tensor: a source still arriving may then drop its bytes (reading it again
+    /// throws); a source read whole keeps them.
+    public func release(_ tensor: TensorView) throws {
+        try arriving?.release(tensor)
+    }
+
+    /// Waits until every byte has arrived and been verified (checksums, and every view against the complete
+    /// checkpoint); afterwards `resolve` gives the complete checkpoint's views. Nothing to wait for when read whole.
+    public func finish() throws {
+        try arriving?.finish()
+    }
+
     public var config: NemoConfig? { nemo?.config }
     public var vocab: [String]? { nemo?.vocab }
     public var encoderConfig: ConfigValue? { nemo?.encoderConfig }

@@ -3,6 +3,7 @@ import Checkpoint
 import Foundation
 import Megatron
 import JSON
+import QA
 import Tensors
 
 /// A source whose tensors already have the Hugging Face `MegatronBertForQuestionAnswering` names (a safetensors
@@ -58,14 +59,21 @@ struct CanonicalSource {
             throw ConversionError.canonicalConfig(path: directory + "/config.json", reason: "found hidden_act \(other)")
         }
         let layerNormEps: Double
-        if let given = config?["layer_norm_eps"]?.doubleValue {
+        if let stated = config?["layer_norm_eps"] {
+            guard let given = stated.doubleValue else {
+                throw ConversionError.canonicalConfig(path: directory + "/config.json",
+                                                      reason: "found layer_norm_eps \(stated.kindDescription)")
+            }
+            try MegatronArchitecture.checkLayerNormEps(given, setting: directory + "/config.json layer_norm_eps")
             (layerNormEps, rules["layer_norm_eps"]) = (given, "config.json layer_norm_eps")
         } else {
-            (layerNormEps, rules["layer_norm_eps"]) = (1e-5, "Megatron default layernorm_epsilon")
+            (layerNormEps, rules["layer_norm_eps"]) = (MegatronArchitecture.defaultLayerNormEps, "Megatron default layernorm_epsilon")
         }
         rules["vocab"] = "word-embedding rows of the canonical source"
 
         var tokenizer: TokenizerDescription?
+        // No SQuAD settings travel with a Hugging Face export: NeMo's defaults, lowercasing as its tokenizer says.
+        var qa = SquadSettings.Resolved.defaults
         if let file = try MappedFile.ifPresent(path: directory + "/vocab.txt"),
            let text = String(validating: file.view.buffer, as: UTF8.self) {
             var lines = text.split(omittingEmptySubsequences: false) { $0 == "\n" || $0 == "\r\n" }.map(String.init)
@@ -74,12 +82,14 @@ struct CanonicalSource {
             let lower = tokenizerConfig?["do_lower_case"]?.boolValue
             tokenizer = TokenizerDescription(vocab: lines, doLowerCase: lower ?? true,
                                              doLowerCaseRule: lower == nil ? "BertTokenizer default" : "tokenizer_config.json do_lower_case")
+            qa.settings.doLowerCase = tokenizer!.doLowerCase
+            qa.lowercasingRule = tokenizer!.doLowerCaseRule
         }
         model = ModelDescription(
             family: hasHead ? MegatronArchitecture.qaFamily : MegatronArchitecture.encoderFamily, layers: layers,
             hidden: hidden, heads: heads, ffn: ffn, vocab: vocab, vocabPadded: vocab, positions: positions,
             tokenTypes: tokenTypes, layerNormEps: layerNormEps, activation: activation, naming: "huggingface",
-            qkvLayout: nil, rules: rules, tokenizer: tokenizer, qa: QASettingsRecord(nil))
+            qkvLayout: nil, rules: rules, tokenizer: tokenizer, qa: qa)
 
         var expected: [(String, [Int])] = [("bert.embeddings.word_embeddings.weight", [vocab, hidden]),
                                           ("bert.embeddings.position_embeddings.weight", [positions, hidden])]

@@ -20,6 +20,9 @@ public enum ConversionError: DecantError, Equatable {
     /// The caller (a progress observer) asked the conversion to stop; nothing was left behind. (Signals end the CLI at
     /// once instead, through its handlers.)
     case cancelled(reason: String)
+    /// A decision taken from tensor values at planning time (for a `.tlt`, from bytes still being decrypted and not
+    /// yet verified) came out differently on the complete, verified source; the conversion is discarded.
+    case decisionChanged(decision: String, first: String, complete: String)
 
     public var description: String {
         switch self {
@@ -42,6 +45,8 @@ public enum ConversionError: DecantError, Equatable {
             return "\(path): expected a Hugging Face config.json, \(reason)"
         case let .cancelled(reason):
             return "conversion cancelled (\(reason)); no output was written"
+        case let .decisionChanged(decision, first, complete):
+            return "\(decision): decided \(first) while the source was read, but the complete, verified source gives \(complete); no output was written"
         }
     }
 }

@@ -1,5 +1,6 @@
 import Checkpoint
 import Megatron
+import QA
 
 /// What a conversion records about the model besides its tensors: geometry, numerics, tokenizer and QA settings,
 /// each with the rule that decided it.
@@ -25,7 +26,9 @@ public struct ModelDescription: Sendable, Equatable {
     /// Why each inferred value is what it is, keyed by the metadata field ("heads", "qkv_layout", …).
     public var rules: [String: String]
     public var tokenizer: TokenizerDescription?
-    public var qa: QASettingsRecord
+    /// The SQuAD settings (`dataset:` of model_config.yaml, checked, with NeMo's defaults for what it leaves out);
+    /// their lowercasing is the tokenizer's `doLowerCase`, decided once.
+    public var qa: SquadSettings.Resolved
 
     /// The activation as the native metadata spells it.
     public var activationName: String {
@@ -56,38 +59,5 @@ public struct TokenizerDescription: Sendable, Equatable {
             if let role = wanted[token], ids[role] == nil { ids[role] = id }
         }
         specialTokenIDs = ids
-    }
-}
-
-/// The SQuAD settings of a NeMo QA model (`dataset:` in model_config.yaml), NeMo's defaults filling the gaps.
-public struct QASettingsRecord: Sendable, Equatable {
-    public var maxSeqLength: Int
-    public var docStride: Int
-    public var maxQueryLength: Int
-    public var maxAnswerLength: Int
-    public var nBestSize: Int
-    public var nullScoreDiffThreshold: Double
-    public var doLowerCase: Bool
-    public var versionTwoWithNegative: Bool
-    /// Snake-case names of the settings the source did not state, so a reader can tell a default from a choice.
-    public var defaulted: [String]
-
-    /// NeMo 1.0's `question_answering_squad_config.yaml` defaults (its example sets version_2_with_negative false).
-    public init(_ given: NemoConfig.QASettings?) {
-        var defaulted: [String] = []
-        func value<T>(_ key: String, _ found: T?, _ fallback: T) -> T {
-            if let found { return found }
-            defaulted.append(key)
-            return fallback
-        }
-        maxSeqLength = value("max_seq_length", given?.maxSeqLength, 384)
-        docStride = value("doc_stride", given?.docStride, 128)
-        maxQueryLength = value("max_query_length", given?.maxQueryLength, 64)
-        maxAnswerLength = value("max_answer_length", given?.maxAnswerLength, 30)
-        nBestSize = value("n_best_size", given?.nBestSize, 20)
-        nullScoreDiffThreshold = value("null_score_diff_threshold", given?.nullScoreDiffThreshold, 0.0)
-        doLowerCase = value("do_lower_case", given?.doLowerCase, true)
-        versionTwoWithNegative = value("version_2_with_negative", given?.versionTwoWithNegative, false)
-        self.defaulted = defaulted
     }
 }

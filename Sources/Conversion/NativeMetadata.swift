@@ -1,4 +1,5 @@
 import JSON
+import QA
 
 /// The JSON metadata a Megatron-BERT QA `.decant` file carries (schema: formats/native.md, "Metadata schema:
 /// megatron-bert-qa").
@@ -22,13 +23,7 @@ enum NativeMetadata {
                 "qkv_layout": m.qkvLayout.map { .string($0.rawValue) } ?? .null, "naming": .string(m.naming),
                 "rules": .object(rules),
             ]),
-            "qa": .object([
-                "max_seq_length": .integer(m.qa.maxSeqLength), "doc_stride": .integer(m.qa.docStride),
-                "max_query_length": .integer(m.qa.maxQueryLength), "max_answer_length": .integer(m.qa.maxAnswerLength),
-                "n_best_size": .integer(m.qa.nBestSize), "null_score_diff_threshold": .double(m.qa.nullScoreDiffThreshold),
-                "do_lower_case": .bool(m.qa.doLowerCase), "version_2_with_negative": .bool(m.qa.versionTwoWithNegative),
-                "defaulted": .array(m.qa.defaulted.map { .string($0) }),
-            ]),
+            "qa": qaObject(m.qa),
             "provenance": .object([
                 "source_name": .string(sourceName), "source_sha256": .string(sourceSHA256),
                 "source_layers": .array(plan.source.layers.map { .string($0) }),
@@ -47,5 +42,20 @@ enum NativeMetadata {
             ])
         }
         return metadata
+    }
+
+    /// The SQuAD settings under the keys NeMo's config uses. Lowercasing is recorded once, as the tokenizer's
+    /// `do_lower_case`: the final-text projection follows the tokenizer, so a second copy could only disagree.
+    static func qaObject(_ qa: SquadSettings.Resolved) -> JSONValue {
+        var object: [String: JSONValue] = ["defaulted": .array(qa.defaulted.filter { $0 != .doLowerCase }.map { .string($0.rawValue) })]
+        for key in SquadSettings.Key.allCases {
+            switch key {
+            case .nullScoreDiffThreshold: object[key.rawValue] = .double(qa.settings.nullScoreDiffThreshold)
+            case .version2WithNegative: object[key.rawValue] = .bool(qa.settings.version2WithNegative)
+            case .doLowerCase: continue
+            default: object[key.rawValue] = .integer(qa.settings.count(key)!)
+            }
+        }
+        return .object(object)
     }
 }

@@ -19,7 +19,10 @@ struct SourcePageRelease {
             for name in tensor.sourceNames { lastUse[name] = index }
         }
         var releasedAfter: [Int: [String]] = [:]
-        for (name, index) in lastUse where plan.sources[name] != nil { releasedAfter[index, default: []].append(name) }
+        // Tensors whose values decided the plan stay until `confirmDecisions` has read them again.
+        for (name, index) in lastUse where plan.sources[name] != nil && !plan.decidingTensors.contains(name) {
+            releasedAfter[index, default: []].append(name)
+        }
         self.releasedAfter = releasedAfter
         self.plan = plan
     }
@@ -34,7 +37,7 @@ struct SourcePageRelease {
             view.storage.releasePages(UnsafeRawBufferPointer(start: base + view.storageOffset * view.dtype.size,
                                                              count: reach * view.dtype.size))
             // A source still being decrypted frees the spooled bytes themselves once nothing needs them.
-            if let arriving = plan.source.arriving, let placeholder = plan.sources[name] { try arriving.release(placeholder) }
+            try plan.source.release(plan.sources[name]!)
         }
     }
 }

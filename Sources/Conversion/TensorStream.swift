@@ -54,9 +54,11 @@ struct TensorStream {
             try observer?(ConversionProgress(tensorsDone: index + 1, tensorCount: plan.tensors.count, bytesDone: done,
                                              bytesTotal: total, lastTensor: tensor.name))
         }
-        // A source decrypted while it was converted is trusted only once complete: checksums verified and every
-        // tensor where the complete checkpoint puts it. The caller commits its output only after this.
-        try plan.source.arriving?.finish()
+        // A source decrypted while it was converted is trusted only once complete: checksums verified, every
+        // tensor where the complete checkpoint puts it, and every decision taken from values taken again from the
+        // verified bytes. The caller commits its output only after this.
+        try plan.source.finish()
+        try plan.confirmDecisions()
         return results
     }
 }

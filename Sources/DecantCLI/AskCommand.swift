@@ -51,7 +51,7 @@ struct AskCommand: ParsableCommand {
         try reportingErrors {
             let text = try context ?? UTF8Text.string(contentsOf: contextFile!)
             let qa = try QAModel.open(path: model, key: key, overrides: sourceOptions.overrides, source: sourceOptions.source)
-            let processor = try qa.processor(overrides: settings.overrides)
+            let processor = try qa.processor(try settings.chosen(for: qa))
             let prediction = try processor.answer(question: question, context: text, scorer: qa)
             let best = Array(prediction.nBest.prefix(topK ?? 0))
             if json {
@@ -107,6 +107,17 @@ struct SquadSettingsOptions: ParsableArguments {
         SquadSettingsOverrides(maxSeqLength: maxSeqLength, docStride: docStride, maxQueryLength: maxQueryLength,
                                maxAnswerLength: maxAnswerLength, nBestSize: nBestSize,
                                nullScoreDiffThreshold: nullScoreDiffThreshold)
+    }
+
+    /// The model's settings with these options applied (each checked, named by its option); what was adjusted
+    /// on the way (a stored max_seq_length cut to the model's positions) goes to stderr as `note: …`.
+    func chosen(for model: QAModel) throws -> SquadSettings {
+        let (settings, notes) = try model.settings(overrides: overrides)
+        for note in notes {
+            var bytes = Array(("note: " + note + "\n").utf8)
+            _ = bytes.withUnsafeMutableBytes { write(2, $0.baseAddress, $0.count) }
+        }
+        return settings
     }
 }
 

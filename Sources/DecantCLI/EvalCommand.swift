@@ -41,7 +41,7 @@ struct EvalCommand: ParsableCommand {
         try reportingErrors {
             let dataset = try SquadDataset(path: squad)
             let qa = try QAModel.open(path: model, key: key, overrides: sourceOptions.overrides, source: sourceOptions.source)
-            let processor = try qa.processor(overrides: settings.overrides)
+            let processor = try qa.processor(try settings.chosen(for: qa))
             let bar = isatty(2) == 1 ? ProgressLine(label: "answering") : nil
             let result = try SquadEvaluation.run(model: qa, dataset: dataset, processor: processor) { done, total in
                 bar?.update(done, of: total)

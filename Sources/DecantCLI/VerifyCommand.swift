@@ -61,18 +61,28 @@ struct VerifyCommand: ParsableCommand {
             if let maxAbsError { tolerance.maxAbsError = maxAbsError }
             if let maxRelativeError { tolerance.maxRelativeL2Error = maxRelativeError }
             if let minCosine { tolerance.minCosineSimilarity = minCosine }
+            try tolerance.validate { limit in
+                switch limit {
+                case .maxAbsError: return "--max-abs-error"
+                case .maxRelativeL2Error: return "--max-relative-error"
+                case .minCosineSimilarity: return "--min-cosine"
+                default: return limit.rawValue
+                }
+            }
+            let chosen = try settings.chosen(for: model)
             let report: VerificationReport
             if let golden {
                 let file = try GoldenFile(path: golden)
+                // Golden logits need no tokenizer: answers are compared only when the model has one.
                 report = try Verifier.compare(candidate: model, golden: file,
-                                              processor: try? model.processor(overrides: settings.overrides), tolerance: tolerance)
+                                              processor: try? model.processor(chosen), tolerance: tolerance)
             } else {
                 let referenceModel = try QAModel.open(path: reference!, key: key, overrides: sourceOptions.overrides,
                                                       source: sourceOptions.source)
                 let questions = try inputs.map { VerificationInput.from(try SquadDataset(path: $0)) } ?? VerificationInput.builtIn
                 guard !questions.isEmpty else { throw VerificationError.noInputs(source: inputs ?? "built-in inputs") }
                 report = try Verifier.compare(candidate: model, reference: referenceModel, inputs: questions,
-                                              processor: try model.processor(overrides: settings.overrides), tolerance: tolerance)
+                                              processor: try model.processor(chosen), tolerance: tolerance)
             }
             print(json ? try report.json.serialized() : report.text)
             passed = report.passed

@@ -79,7 +79,7 @@ extension CheckpointReport {
         do throws(MegatronError) {
             let architecture = try MegatronArchitecture.detect(
                 signatures: source.tensors.map(TensorSignature.init),
-                hints: overrides.applied(to: MegatronHints(settings: source.megatronSettings))
+                hints: overrides.applied(to: try MegatronHints(settings: source.megatronSettings))
             ) { name in try? byName[name]?.toFloat32() }
             return (ModelSummary(architecture), nil)
         } catch {

@@ -35,6 +35,6 @@ extension ModelSummary {
             naming: text("naming") ?? "huggingface", qkvLayout: text("qkv_layout"),
             qkvLayoutRule: model["qkv_layout"] == nil ? "query, key and value are separate tensors (canonical names)" : rule("qkv_layout"),
             activation: text("activation", "hidden_act") ?? "unstated", activationRule: rule("activation"),
-            layerNormEps: model["layer_norm_eps"]?.doubleValue ?? 1e-5)
+            layerNormEps: model["layer_norm_eps"]?.doubleValue ?? MegatronArchitecture.defaultLayerNormEps)
     }
 }

@@ -92,7 +92,8 @@ extension MegatronArchitecture {
         let family = generation.naming == .megatron && shapes["classifier.mlp.layer0.weight"] == nil
             ? MegatronArchitecture.encoderFamily : MegatronArchitecture.qaFamily
         let (activation, activationRule) = decideActivation(naming: generation.naming, hints: hints)
-        let layerNormEps = hints.layerNormEps ?? Sourced(1e-5, source: "Megatron default layernorm_epsilon")
+        let layerNormEps = hints.layerNormEps ?? Sourced(defaultLayerNormEps, source: "Megatron default layernorm_epsilon")
+        try checkLayerNormEps(layerNormEps.value, setting: layerNormEps.source)
 
         var architecture = MegatronArchitecture(
             family: family, layers: layers, hidden: hidden, heads: heads, headsRule: headsRule, ffn: ffn,

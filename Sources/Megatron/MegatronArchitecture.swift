@@ -66,4 +66,20 @@ public struct MegatronArchitecture: Codable, Sendable, Equatable {
 
     public static let qaFamily = "megatron-bert-qa"
     public static let encoderFamily = "megatron-bert"
+
+    /// Megatron's `layernorm_epsilon` default, for checkpoints whose configuration does not state one.
+    public static let defaultLayerNormEps = 1e-5
+    /// The LayerNorm epsilons that mean something: from Hugging Face's default of 1e-12, the smallest in use (an
+    /// epsilon that f32 rounds to 0 divides by zero on a constant row), to 0.1, beyond which the epsilon rather
+    /// than the variance scales the activations. Every reader checks against this one range (convert, and
+    /// `.decant` and source files opened for ask and verify).
+    public static let layerNormEpsRange: ClosedRange<Double> = 1e-12...0.1
+    public static let layerNormEpsRequirement = "a finite number from 1e-12 to 0.1"
+
+    /// Refuses an epsilon outside `layerNormEpsRange` (NaN and infinities included), naming where it came from.
+    public static func checkLayerNormEps(_ value: Double, setting: String) throws(MegatronError) {
+        guard layerNormEpsRange.contains(value) else {
+            throw .invalidSetting(setting: setting, value: "\(value)", expected: layerNormEpsRequirement)
+        }
+    }
 }

@@ -19,6 +19,9 @@ public enum MegatronError: DecantError, Equatable {
     /// A configuration value contradicts what the tensor shapes say.
     case configConflict(key: String, configured: Int, fromTensors: Int, source: String)
     case unsupportedCheckpointVersion(Double, source: String)
+    /// A configuration value that is not of its key's kind, or outside the range where it means anything;
+    /// `setting` names the file and key, e.g. "model_config.yaml language_model.config layernorm_epsilon".
+    case invalidSetting(setting: String, value: String, expected: String)
     /// The K-bias heuristic could not separate the candidate layouts (e.g. untrained or all-zero biases).
     case qkvLayoutUndecided(kBiasNorms: [String: Double])
     case unplaceable(names: [String])
@@ -53,6 +56,8 @@ public enum MegatronError: DecantError, Equatable {
             return "\(key): \(source) says \(configured) but the tensors say \(fromTensors)"
         case let .unsupportedCheckpointVersion(version, source):
             return "expected Megatron checkpoint_version 0, 1, 2 or 3, found \(version) (\(source))"
+        case let .invalidSetting(setting, value, expected):
+            return "\(setting): expected \(expected), found \(value)"
         case let .qkvLayoutUndecided(norms):
             let listed = norms.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")
             return "cannot decide the fused-QKV layout: no metadata and the K-bias norms do not single one out (\(listed)); pass \(ArchitectureOverrides.qkvLayoutOption)"

@@ -69,18 +69,25 @@ public struct MegatronHints: Sendable, Equatable {
     /// Keys are Megatron argument names as NeMo's yaml, encoder_config.json and Megatron `args` spell them:
     /// `num_attention_heads`, `num_layers`, `hidden_size`, `max_position_embeddings`, `ffn_hidden_size`,
     /// `layernorm_epsilon`, `megatron_legacy`, `bias_gelu_fusion`, `openai_gelu`, `onnx_safe`,
-    /// `checkpoint_version`, `vocab_size`. Values are given as text, the common denominator of YAML and JSON.
-    public init(settings: [(source: String, values: [String: String])]) {
-        func first<T>(_ keys: [String], _ parse: (String) -> T?) -> Sourced<T>? {
+    /// `checkpoint_version`, `vocab_size`. Values are given as text, the common denominator of YAML and JSON. A
+    /// value that is there but is not what its key needs (`hidden_size: 1e20`, `layernorm_epsilon: nan`,
+    /// `onnx_safe: maybe`) is refused, naming where it was found, rather than skipped for a later source or default.
+    public init(settings: [(source: String, values: [String: String])]) throws(MegatronError) {
+        func first<T>(_ keys: [String], expected: String,
+                      _ parse: (String) -> T?) throws(MegatronError) -> Sourced<T>? {
             for (source, values) in settings {
                 for key in keys {
-                    if let text = values[key], let value = parse(text) { return Sourced(value, source: "\(source) \(key)") }
+                    guard let text = values[key] else { continue }
+                    guard let value = parse(text) else {
+                        throw .invalidSetting(setting: "\(source) \(key)", value: text, expected: expected)
+                    }
+                    return Sourced(value, source: "\(source) \(key)")
                 }
             }
             return nil
         }
-        let int: (String) -> Int? = { Int($0) ?? Double($0).flatMap { $0 == $0.rounded() ? Int(exactly: $0) : nil } }
-        let double: (String) -> Double? = { Double($0) }
+        let double: (String) -> Double? = { Double($0).flatMap { $0.isFinite ? $0 : nil } }
+        let int: (String) -> Int? = { Int($0) ?? double($0).flatMap { $0 == $0.rounded() ? Int(exactly: $0) : nil } }
         let bool: (String) -> Bool? = {
             switch $0.lowercased() {
             case "true", "yes", "on", "1": return true
@@ -88,18 +95,19 @@ public struct MegatronHints: Sendable, Equatable {
             default: return nil
             }
         }
+        let integer = "an integer", number = "a finite number", flag = "true or false"
         self.init(
-            heads: first(["num_attention_heads"], int),
-            vocab: first(["vocab_size"], int),
-            checkpointVersion: first(["checkpoint_version"], double),
-            megatronLegacy: first(["megatron_legacy"], bool),
-            biasGeluFusion: first(["bias_gelu_fusion"], bool),
-            openaiGelu: first(["openai_gelu"], bool),
-            onnxSafe: first(["onnx_safe"], bool),
-            layerNormEps: first(["layernorm_epsilon", "layer_norm_eps"], double),
-            layers: first(["num_layers"], int),
-            hidden: first(["hidden_size"], int),
-            positions: first(["max_position_embeddings"], int),
-            ffn: first(["ffn_hidden_size"], int))
+            heads: try first(["num_attention_heads"], expected: integer, int),
+            vocab: try first(["vocab_size"], expected: integer, int),
+            checkpointVersion: try first(["checkpoint_version"], expected: number, double),
+            megatronLegacy: try first(["megatron_legacy"], expected: flag, bool),
+            biasGeluFusion: try first(["bias_gelu_fusion"], expected: flag, bool),
+            openaiGelu: try first(["openai_gelu"], expected: flag, bool),
+            onnxSafe: try first(["onnx_safe"], expected: flag, bool),
+            layerNormEps: try first(["layernorm_epsilon", "layer_norm_eps"], expected: number, double),
+            layers: try first(["num_layers"], expected: integer, int),
+            hidden: try first(["hidden_size"], expected: integer, int),
+            positions: try first(["max_position_embeddings"], expected: integer, int),
+            ffn: try first(["ffn_hidden_size"], expected: integer, int))
     }
 }

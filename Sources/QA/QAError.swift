@@ -10,7 +10,8 @@ public enum QAError: DecantError, Equatable {
     case emptyQuestion
     /// The context tokenizes to nothing (empty, whitespace, or characters the tokenizer drops).
     case emptyContext
-    case invalidSetting(name: String, value: Int, requirement: String)
+    /// A SQuAD setting outside the values it may take; `setting` says where it came from (file and key, or option).
+    case invalidSetting(setting: String, value: String, requirement: String)
     /// `maxSeqLength` minus the question and the three special tokens leaves no token for the context.
     case noRoomForContext(maxSeqLength: Int, questionTokens: Int)
     /// The scorer returned a different number of logit rows than there are features.
@@ -33,8 +34,8 @@ public enum QAError: DecantError, Equatable {
             return "expected a question with at least one token, found none (empty, whitespace or control characters only)"
         case .emptyContext:
             return "expected a context with at least one token, found none (empty, whitespace or control characters only)"
-        case let .invalidSetting(name, value, requirement):
-            return "setting \(name) must be \(requirement), found \(value)"
+        case let .invalidSetting(setting, value, requirement):
+            return "\(setting): expected \(requirement), found \(value)"
         case let .noRoomForContext(maxSeqLength, questionTokens):
             return "maxSeqLength \(maxSeqLength) leaves no room for context after \(questionTokens) question tokens and 3 special tokens"
         case let .featureCountMismatch(expected, found):

@@ -8,7 +8,7 @@ public struct SquadProcessor: Sendable {
 
     /// Fails on settings NeMo could not run with.
     public init(vocabulary: Vocabulary, settings: SquadSettings = SquadSettings()) throws(QAError) {
-        try settings.validate()
+        try settings.validate(relating: [])
         self.settings = settings
         tokenizer = BertTokenizer(vocabulary: vocabulary, doLowerCase: settings.doLowerCase)
     }

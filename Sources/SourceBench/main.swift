@@ -32,7 +32,7 @@ let source = try ModelSource.open(path: arguments[1], key: arguments.count > 2 ?
 let opened = now()
 let afterOpen = residentMemory()
 let architecture = try MegatronArchitecture.detect(tensors: source.tensors,
-                                                   hints: MegatronHints(settings: source.megatronSettings))
+                                                   hints: try MegatronHints(settings: source.megatronSettings))
 let plan = try MegatronMapping.plan(tensors: source.tensors.map(TensorSignature.init), architecture: architecture)
 let byName = Dictionary(uniqueKeysWithValues: source.tensors.map { ($0.name, $0) })
 var bytes = 0

@@ -1,7 +1,8 @@
 import Bytes
 import Inference
-import QA
 import JSON
+import Megatron
+import QA
 
 /// Reads the megatron-bert-qa metadata of a .decant file (formats/native.md): the engine configuration, the
 /// tokenizer vocabulary and the SQuAD settings, each checked for type and range.
@@ -10,10 +11,14 @@ struct NativeQAMetadata {
     /// Nil when the source carried no vocabulary (a bare torch checkpoint): golden logits still work, text does not.
     let vocabulary: Vocabulary?
     let settings: SquadSettings
+    /// Where the settings came from, for messages: `<path> qa`.
+    var settingsOrigin: String { path + " qa" }
+    let path: String
 
     static let family = "megatron-bert-qa"
 
     init(_ metadata: [String: JSONValue], path: String) throws {
+        self.path = path
         let fields = Fields(path: path)
         guard let family = metadata["family"] else {
             throw VerificationError.notAQAModel(path: path, found: "no \"family\" key (metadata keys: \(metadata.keys.sorted().joined(separator: ", ")))")
@@ -31,12 +36,18 @@ struct NativeQAMetadata {
             throw VerificationError.invalidMetadata(path: path, key: "model.activation", expected: "erf, megatron-erf or tanh",
                                                     found: "\"\(other)\"")
         }
+        let layerNormEps = try fields.double(model, "layer_norm_eps", in: "model")
+        guard MegatronArchitecture.layerNormEpsRange.contains(layerNormEps) else {
+            throw VerificationError.invalidMetadata(path: path, key: "model.layer_norm_eps",
+                                                    expected: MegatronArchitecture.layerNormEpsRequirement,
+                                                    found: "\(layerNormEps)")
+        }
         config = BertConfig(
             layers: try fields.int(model, "layers", in: "model"), hidden: try fields.int(model, "hidden", in: "model"),
             heads: try fields.int(model, "heads", in: "model"), ffn: try fields.int(model, "ffn", in: "model"),
             vocab: try fields.int(model, "vocab", in: "model"), positions: try fields.int(model, "positions", in: "model"),
             tokenTypes: try fields.int(model, "token_types", in: "model"),
-            layerNormEps: Float(try fields.double(model, "layer_norm_eps", in: "model")), activation: activation)
+            layerNormEps: Float(layerNormEps), activation: activation)
         try config.validate()
 
         let tokenizer = try metadata["tokenizer"].map { _ in try fields.object(metadata, "tokenizer") }
@@ -60,6 +71,8 @@ struct NativeQAMetadata {
             vocabulary = nil
         }
 
+        // Absent keys take the defaults, as a converter that leaves them out means; every value is then checked
+        // against the same ranges as a model_config.yaml or a command-line option.
         let qa = try fields.object(metadata, "qa")
         var settings = SquadSettings()
         settings.maxSeqLength = try fields.int(qa, "max_seq_length", in: "qa", default: settings.maxSeqLength)
@@ -69,10 +82,20 @@ struct NativeQAMetadata {
         settings.nBestSize = try fields.int(qa, "n_best_size", in: "qa", default: settings.nBestSize)
         settings.nullScoreDiffThreshold = try fields.double(qa, "null_score_diff_threshold", in: "qa",
                                                             default: settings.nullScoreDiffThreshold)
-        settings.doLowerCase = try fields.bool(qa, "do_lower_case", in: "qa",
-                                               default: tokenizer?["do_lower_case"]?.boolValue ?? settings.doLowerCase)
         settings.version2WithNegative = try fields.bool(qa, "version_2_with_negative", in: "qa",
                                                         default: settings.version2WithNegative)
+        // Lowercasing is the tokenizer's; a `qa.do_lower_case` (written by converters before 0.2) may only repeat it.
+        let lowercasing = try tokenizer.map { try fields.bool($0, "do_lower_case", in: "tokenizer", default: settings.doLowerCase) }
+        let qaLowercasing = try qa["do_lower_case"].map { _ in
+            try fields.bool(qa, "do_lower_case", in: "qa", default: settings.doLowerCase)
+        }
+        if let lowercasing, let qaLowercasing, lowercasing != qaLowercasing {
+            throw VerificationError.invalidMetadata(path: path, key: "qa.do_lower_case",
+                                                    expected: "tokenizer.do_lower_case's value (\(lowercasing)): the tokenizer and the answer text lowercase alike",
+                                                    found: "\(qaLowercasing)")
+        }
+        settings.doLowerCase = lowercasing ?? qaLowercasing ?? settings.doLowerCase
+        try settings.validate { "\(path) qa.\($0.rawValue)" }
         self.settings = settings
     }
 
@@ -106,8 +129,13 @@ struct NativeQAMetadata {
                 return fallback
             }
             guard let converted = read(value) else {
-                throw VerificationError.invalidMetadata(path: path, key: scope + "." + key, expected: expected,
-                                                        found: value.kindDescription)
+                // A number or flag is named with its value (`1e+20`); other kinds by kind only.
+                var found = value.kindDescription
+                switch value {
+                case .integer, .double, .bool: found += " " + ((try? value.serialized()) ?? "")
+                default: break
+                }
+                throw VerificationError.invalidMetadata(path: path, key: scope + "." + key, expected: expected, found: found)
             }
             return converted
         }

@@ -25,6 +25,8 @@ public final class QAModel: SpanScorer {
     public var config: BertConfig { engine.config }
     /// The settings the file carries (NeMo defaults where it carries none), before overrides.
     public let storedSettings: SquadSettings
+    /// Where `storedSettings` come from, for messages, e.g. `model.nemo model_config.yaml dataset`, `model.decant qa`.
+    public let settingsOrigin: String
     private let vocabulary: Vocabulary?
 
     /// Windows per forward pass: enough to fill the GEMMs, few enough to keep activations small.
@@ -53,6 +55,7 @@ public final class QAModel: SpanScorer {
         origin = .native(tensorsByStorage: counts)
         vocabulary = metadata.vocabulary
         storedSettings = metadata.settings
+        settingsOrigin = metadata.settingsOrigin
     }
 
     private init(source: ModelSource, path: String, overrides: ArchitectureOverrides) throws {
@@ -63,18 +66,10 @@ public final class QAModel: SpanScorer {
         vocabulary = try source.vocab.map { tokens throws(QAError) in
             try Vocabulary(bytes: ByteView(copying: Array(tokens.joined(separator: "\n").utf8)), source: path + " vocab")
         }
-        var settings = SquadSettings()
-        if let qa = source.config?.qa {
-            settings.maxSeqLength = qa.maxSeqLength ?? settings.maxSeqLength
-            settings.docStride = qa.docStride ?? settings.docStride
-            settings.maxQueryLength = qa.maxQueryLength ?? settings.maxQueryLength
-            settings.maxAnswerLength = qa.maxAnswerLength ?? settings.maxAnswerLength
-            settings.nBestSize = qa.nBestSize ?? settings.nBestSize
-            settings.nullScoreDiffThreshold = qa.nullScoreDiffThreshold ?? settings.nullScoreDiffThreshold
-            settings.doLowerCase = qa.doLowerCase ?? settings.doLowerCase
-            settings.version2WithNegative = qa.versionTwoWithNegative ?? settings.version2WithNegative
-        }
-        storedSettings = settings
+        // The same reading of the same config as `decant convert` records in a .decant file.
+        settingsOrigin = path + " model_config.yaml dataset"
+        storedSettings = try SquadSettings.resolve(stated: source.config?.dataset ?? [:], source: settingsOrigin,
+                                                   tokenizerName: source.config?.tokenizerName).settings
     }
 
     /// The storage type whose tolerances apply: the least precise one any tensor uses (f32 for a source).
@@ -83,20 +78,39 @@ public final class QAModel: SpanScorer {
         return counts.keys.max { $0.precisionRank < $1.precisionRank } ?? .f32
     }
 
-    /// The tokenizer and windowing for this model: stored settings, then `overrides`. A stored max_seq_length
-    /// longer than the position table is cut to it (a model cannot see further); an explicit one is an error.
-    public func processor(overrides: SquadSettingsOverrides = SquadSettingsOverrides()) throws -> SquadProcessor {
+    /// The settings a run uses: the stored ones, then `overrides`. A stored max_seq_length longer than the
+    /// position table is cut to it (a model cannot see further) and `notes` says so; an explicit one is an error.
+    /// Overrides are checked like stored values, each named by its option.
+    public func settings(overrides: SquadSettingsOverrides = SquadSettingsOverrides()) throws
+        -> (settings: SquadSettings, notes: [String]) {
+        if let explicit = overrides.maxSeqLength, explicit > config.positions {
+            throw VerificationError.sequenceLongerThanPositions(setting: explicit, positions: config.positions)
+        }
+        var settings = storedSettings
+        var notes: [String] = []
+        var stored: (SquadSettings.Key) -> String = { "\(self.settingsOrigin).\($0.rawValue)" }
+        if overrides.maxSeqLength == nil, settings.maxSeqLength > config.positions {
+            let origin = stored(.maxSeqLength)
+            notes.append("\(origin) \(settings.maxSeqLength) is longer than the model's \(config.positions) positions: cut to \(config.positions)")
+            settings.maxSeqLength = config.positions
+            stored = { [stored] key in key == .maxSeqLength ? "\(origin), cut to the model's positions" : stored(key) }
+        }
+        try overrides.apply(to: &settings, stored: stored)
+        return (settings, notes)
+    }
+
+    /// The tokenizer and windowing for this model with `settings` (from `settings(overrides:)`).
+    public func processor(_ settings: SquadSettings) throws -> SquadProcessor {
         guard let vocabulary else { throw VerificationError.noVocabulary(path: path) }
         guard vocabulary.count <= config.vocab else {
             throw VerificationError.vocabularySizeMismatch(tokenizer: vocabulary.count, model: config.vocab)
         }
-        var settings = storedSettings
-        settings.maxSeqLength = min(settings.maxSeqLength, config.positions)
-        try overrides.apply(to: &settings)
-        guard settings.maxSeqLength <= config.positions else {
-            throw VerificationError.sequenceLongerThanPositions(setting: settings.maxSeqLength, positions: config.positions)
-        }
         return try SquadProcessor(vocabulary: vocabulary, settings: settings)
+    }
+
+    /// The tokenizer and windowing for this model: stored settings, then `overrides` (see `settings(overrides:)`).
+    public func processor(overrides: SquadSettingsOverrides = SquadSettingsOverrides()) throws -> SquadProcessor {
+        try processor(try settings(overrides: overrides).settings)
     }
 
     public func logits(for features: [QAFeature]) throws -> [SpanLogits] {
@@ -142,14 +156,34 @@ public struct SquadSettingsOverrides: Sendable, Equatable {
         self.nullScoreDiffThreshold = nullScoreDiffThreshold
     }
 
-    func apply(to settings: inout SquadSettings) throws(QAError) {
+    /// The option that sets `key`, e.g. `--doc-stride`.
+    public static func option(_ key: SquadSettings.Key) -> String {
+        "--" + String(key.rawValue.map { $0 == "_" ? "-" : $0 })
+    }
+
+    func given(_ key: SquadSettings.Key) -> Bool {
+        switch key {
+        case .maxSeqLength: return maxSeqLength != nil
+        case .docStride: return docStride != nil
+        case .maxQueryLength: return maxQueryLength != nil
+        case .maxAnswerLength: return maxAnswerLength != nil
+        case .nBestSize: return nBestSize != nil
+        case .nullScoreDiffThreshold: return nullScoreDiffThreshold != nil
+        case .doLowerCase, .version2WithNegative: return false
+        }
+    }
+
+    /// Replaces the stored values and checks the result, naming each value by its option, or by `stored` (where
+    /// the file keeps it) when it was not given; relations are checked where an option takes part in them.
+    func apply(to settings: inout SquadSettings, stored: (SquadSettings.Key) -> String) throws(QAError) {
         if let maxSeqLength { settings.maxSeqLength = maxSeqLength }
         if let docStride { settings.docStride = docStride }
         if let maxQueryLength { settings.maxQueryLength = maxQueryLength }
         if let maxAnswerLength { settings.maxAnswerLength = maxAnswerLength }
         if let nBestSize { settings.nBestSize = nBestSize }
         if let nullScoreDiffThreshold { settings.nullScoreDiffThreshold = nullScoreDiffThreshold }
-        try settings.validate()
+        let given = Set(SquadSettings.Key.allCases.filter(given))
+        try settings.validate(relating: given) { given.contains($0) ? Self.option($0) : stored($0) }
     }
 }
 

@@ -20,7 +20,7 @@ public final class SourceWeightSource: WeightSource {
     public init(source: ModelSource, overrides: ArchitectureOverrides = ArchitectureOverrides()) throws {
         self.source = source
         architecture = try MegatronArchitecture.detect(
-            tensors: source.tensors, hints: overrides.applied(to: MegatronHints(settings: source.megatronSettings)))
+            tensors: source.tensors, hints: overrides.applied(to: try MegatronHints(settings: source.megatronSettings)))
         plan = try MegatronMapping.plan(tensors: source.tensors.map(TensorSignature.init), architecture: architecture)
         planByName = Dictionary(plan.tensors.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
         sourceByName = Dictionary(source.tensors.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })

@@ -25,6 +25,31 @@ public struct Tolerance: Sendable, Equatable, Codable {
         self.minAnswerAgreement = minAnswerAgreement
     }
 
+    /// The limits, as the JSON report names them.
+    public enum Limit: String, CaseIterable, Sendable {
+        case maxAbsError = "max_abs_error"
+        case maxRelativeL2Error = "max_relative_l2_error"
+        case minCosineSimilarity = "min_cosine_similarity"
+        case minArgmaxAgreement = "min_argmax_agreement"
+        case minAnswerAgreement = "min_answer_agreement"
+    }
+
+    /// Refuses limits that would pass anything or nothing for no reason (a NaN compares false, so a NaN limit
+    /// passes every model): errors finite and ≥ 0, cosine in [-1, 1], agreements in [0, 1]. `naming` says
+    /// where each limit came from (a command-line option) for the error.
+    public func validate(naming: (Limit) -> String = { $0.rawValue }) throws(VerificationError) {
+        let checks: [(Limit, Double, ClosedRange<Double>, String)] = [
+            (.maxAbsError, maxAbsError, 0...Double.greatestFiniteMagnitude, "a finite number ≥ 0"),
+            (.maxRelativeL2Error, maxRelativeL2Error, 0...Double.greatestFiniteMagnitude, "a finite number ≥ 0"),
+            (.minCosineSimilarity, minCosineSimilarity, -1...1, "a number from -1 to 1"),
+            (.minArgmaxAgreement, minArgmaxAgreement, 0...1, "a fraction from 0 to 1"),
+            (.minAnswerAgreement, minAnswerAgreement, 0...1, "a fraction from 0 to 1"),
+        ]
+        for (limit, value, range, requirement) in checks where !range.contains(value) {
+            throw .invalidTolerance(limit: naming(limit), value: "\(value)", requirement: requirement)
+        }
+    }
+
     /// Measured worst cases and the margins over them are in formats/verify.md.
     public static func defaults(for storage: StorageType) -> Tolerance {
         switch storage {

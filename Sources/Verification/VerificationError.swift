@@ -19,6 +19,8 @@ public enum VerificationError: DecantError, Equatable {
     case goldenInvalidMask(caseIndex: Int, position: Int, value: Int)
     case goldenNoUnmaskedPosition(caseIndex: Int)
     case noInputs(source: String)
+    /// A verification limit that means nothing (NaN, infinite, negative, a cosine outside [-1, 1]).
+    case invalidTolerance(limit: String, value: String, requirement: String)
 
     public var description: String {
         switch self {
@@ -52,6 +54,8 @@ public enum VerificationError: DecantError, Equatable {
             return "golden case \(caseIndex): expected at least one position with attention mask 1, found none"
         case let .noInputs(source):
             return "\(source): expected at least one question, found none"
+        case let .invalidTolerance(limit, value, requirement):
+            return "\(limit): expected \(requirement), found \(value)"
         }
     }
 }

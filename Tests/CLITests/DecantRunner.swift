@@ -22,6 +22,8 @@ struct DecantRun {
     let stdout: String
     let stderr: String
     var stderrLines: [Substring] { stderr.split(separator: "\n") }
+    /// stderr without the `note: …` lines that say how a stored setting was adjusted (a tiny model's max_seq_length).
+    var stderrWithoutNotes: String { stderrLines.filter { !$0.hasPrefix("note: ") }.map { $0 + "\n" }.joined() }
 }
 
 /// A fresh empty folder that is removed at deinit.
@@ -56,12 +58,14 @@ func decant(arguments: [String]) throws -> DecantRun {
                      stderr: String(decoding: errData, as: UTF8.self))
 }
 
-/// The failure contract: exit 1, exactly one `error: …` line, and the scratch folder holds only `inputs`.
+/// The failure contract: exit 1, exactly one `error: …` line (after any `note: …` lines saying how a setting was
+/// adjusted), and the scratch folder holds only `inputs`.
 func expectCleanFailure(_ run: DecantRun, mentioning text: String, folder: ScratchFolder, inputs: [String],
                         sourceLocation: SourceLocation = #_sourceLocation) {
     #expect(run.status == 1, sourceLocation: sourceLocation)
-    #expect(run.stderrLines.count == 1, "stderr: \(run.stderr)", sourceLocation: sourceLocation)
-    #expect(run.stderr.hasPrefix("error: "), sourceLocation: sourceLocation)
+    let lines = run.stderrLines.filter { !$0.hasPrefix("note: ") }
+    #expect(lines.count == 1, "stderr: \(run.stderr)", sourceLocation: sourceLocation)
+    #expect(lines.first?.hasPrefix("error: ") == true && run.stderrLines.last == lines.first, sourceLocation: sourceLocation)
     #expect(run.stderr.contains(text), "stderr: \(run.stderr)", sourceLocation: sourceLocation)
     #expect(folder.contents == inputs.sorted(), "left behind: \(folder.contents)", sourceLocation: sourceLocation)
 }

@@ -24,7 +24,7 @@ struct VerifyCLITests {
         let report = try JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as? [String: Any]
         #expect(report?["passed"] as? Bool == true)
         #expect(report?["storage"] as? String == dtype)
-        #expect(run.stderr.isEmpty)
+        #expect(run.stderrWithoutNotes.isEmpty)
     }
 
     @Test("the text report shows both outputs and PASS; golden logits from transformers pass too")
@@ -50,7 +50,8 @@ struct VerifyCLITests {
         let run = try decant("verify", native, "--reference", fixtures.appendingPathComponent(tinyNemos["v0"]!).path)
         #expect(run.status == 1)
         #expect(run.stdout.contains("FAIL: start logits max abs error"))
-        #expect(run.stderrLines.count == 1 && run.stderr.hasPrefix("error: verification failed: "))
+        #expect(run.stderrWithoutNotes.split(separator: "\n").count == 1
+                && run.stderrWithoutNotes.hasPrefix("error: verification failed: "))
     }
 
     @Test("a golden file that does not fit the model is a one-line error naming the case")

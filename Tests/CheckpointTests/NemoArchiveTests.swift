@@ -41,9 +41,10 @@ import Testing
         #expect(config.tokenizerName == "megatron-bert-345m-uncased")
         #expect(config.languageModelName == "megatron-bert-345m-uncased")
         #expect(config.languageModelConfig?["hidden_size"]?.int == 64)
-        #expect(config.qa == NemoConfig.QASettings(maxSeqLength: 384, docStride: 128, maxQueryLength: 64,
-                                                   maxAnswerLength: 30, nBestSize: 20, nullScoreDiffThreshold: 0,
-                                                   doLowerCase: true, versionTwoWithNegative: true))
+        #expect(config.dataset == ["version_2_with_negative": "true", "doc_stride": "128", "max_query_length": "64",
+                                   "max_seq_length": "384", "max_answer_length": "30", "null_score_diff_threshold": "0.0",
+                                   "n_best_size": "20", "use_cache": "true", "do_lower_case": "true", "num_workers": "2",
+                                   "pin_memory": "false", "drop_last": "false"])
         #expect(config.root["optim.lr"]?.double == 3e-5)
         #expect(config.root["nemo_path"] == .null)
     }

@@ -16,7 +16,7 @@ import Testing
         #expect(source.tensors.first?.shape == [128, 64])
         #expect(source.tensors.first { $0.name.hasSuffix("layers.1.attention.query_key_value.weight") }?.shape == [192, 64])
         #expect(source.vocab?.count == 120)
-        #expect(source.config?.qa.maxSeqLength == 384)
+        #expect(source.config?.dataset["max_seq_length"] == "384")
         #expect(source.encoderConfig?["num_layers"]?.int == 2)
         #expect(source.checkpointVersion == nil)
         #expect(source.manifest == nil)

@@ -20,7 +20,7 @@ import Testing
         #expect(streamed.tensors.map(\.name) == complete.tensors.map(\.name))
         #expect(streamed.tensors.map(\.shape) == complete.tensors.map(\.shape))
         #expect(streamed.vocab == complete.vocab)
-        #expect(streamed.config?.qa == complete.config?.qa)
+        #expect(streamed.config?.dataset == complete.config?.dataset)
         // Resolved in reverse order: a later tensor waits for its bytes, an earlier one is then already there.
         for (placeholder, reference) in zip(streamed.tensors, complete.tensors).reversed() {
             let tensor = try arriving.resolve(placeholder)

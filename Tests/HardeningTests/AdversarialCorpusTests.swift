@@ -4,12 +4,14 @@ import Bytes
 import Checkpoint
 import Codec
 import Containers
+import Conversion
 import Foundation
 import NativeFormat
 import Pickle
 import QA
 import Safetensors
 import Testing
+import Verification
 
 let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("Fixtures")
 let adversarial = fixtures.appendingPathComponent("adversarial")
@@ -74,6 +76,8 @@ struct AdversarialCorpusTests {
 enum CorpusReader: String, CaseIterable {
     case codec, eff, effManifest = "eff-manifest", effNemo = "eff-nemo", gzip, tar, zip, pickle, torch, nemo,
          nemoEncrypt = "nemo-encrypt", native, safetensors, tokenizer
+    /// Config numbers of a source as `decant convert` plans it, and `.decant` metadata as ask and verify read it.
+    case convert, qaModel = "qa-model"
 
     /// Pickle ceilings scaled down so bombs stay small files; the checks are the ones the defaults use.
     static let pickleOptions = PickleOptions(maxMemoEntries: 10_000, maxStackDepth: 10_000, maxStringBytes: 1 << 20,
@@ -121,6 +125,10 @@ enum CorpusReader: String, CaseIterable {
             _ = try SafetensorsFile(view: view).tensors
         case .tokenizer:
             _ = try Vocabulary(bytes: view, source: name)
+        case .convert:
+            _ = try ConversionPlan(source: try ModelSource.open(path: path))
+        case .qaModel:
+            _ = try QAModel.open(path: path).settings()
         }
     }
 }

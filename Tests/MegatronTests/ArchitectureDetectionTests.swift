@@ -142,8 +142,8 @@ import Testing
         #expect(a.vocab == 30592)
     }
 
-    @Test func settingsDictionariesBecomeSourcedHints() {
-        let hints = MegatronHints(settings: [
+    @Test func settingsDictionariesBecomeSourcedHints() throws {
+        let hints = try MegatronHints(settings: [
             (source: "model_config.yaml language_model.config",
              values: ["num_attention_heads": "16", "megatron_legacy": "false", "hidden_size": "1024"]),
             (source: "encoder_config.json",
@@ -156,6 +156,38 @@ import Testing
         #expect(hints.layers?.value == 24)
         #expect(hints.hidden?.value == 1024)
         #expect(hints.checkpointVersion == nil)
+    }
+
+    /// A value that is there but cannot be its key's kind is refused where it was found, not skipped for the next
+    /// source or a default (before, `hidden_size: 1e20` fell through and `layernorm_epsilon: nan` was taken).
+    @Test(arguments: [("hidden_size", "1e20", "an integer"), ("num_attention_heads", "16.5", "an integer"),
+                      ("layernorm_epsilon", "nan", "a finite number"), ("layernorm_epsilon", ".inf", "a finite number"),
+                      ("checkpoint_version", "inf", "a finite number"), ("onnx_safe", "maybe", "true or false")])
+    func malformedSettingsAreRefusedNamingTheKey(key: String, text: String, expected: String) {
+        #expect(throws: MegatronError.invalidSetting(setting: "model_config.yaml language_model.config \(key)", value: text,
+                                                     expected: expected)) {
+            try MegatronHints(settings: [(source: "model_config.yaml language_model.config", values: [key: text]),
+                                         (source: "encoder_config.json", values: [key: "1"])])
+        }
+    }
+
+    @Test(arguments: [1e-300, -1, 0, 0.5, 1e-13])
+    func layerNormEpsilonOutsideItsRangeIsRefused(eps: Double) {
+        let model = SyntheticMegatron()
+        var hints = model.hints
+        hints.layerNormEps = Sourced(eps, source: "encoder_config.json layernorm_epsilon")
+        #expect(throws: MegatronError.invalidSetting(setting: "encoder_config.json layernorm_epsilon", value: "\(eps)",
+                                                     expected: "a finite number from 1e-12 to 0.1")) {
+            try MegatronArchitecture.detect(tensors: model.tensors, hints: hints)
+        }
+    }
+
+    @Test(arguments: [1e-12, 1e-5, 0.1])
+    func layerNormEpsilonInsideItsRangeIsKept(eps: Double) throws {
+        let model = SyntheticMegatron()
+        var hints = model.hints
+        hints.layerNormEps = Sourced(eps, source: "encoder_config.json layernorm_epsilon")
+        #expect(try MegatronArchitecture.detect(tensors: model.tensors, hints: hints).layerNormEps == eps)
     }
 
     @Test func architectureRoundTripsThroughJSON() throws {

@@ -29,7 +29,13 @@ struct FailingScorer: SpanScorer {
 }
 
 @Suite struct QAPipelineTests {
-    let processor = try! SquadProcessor(vocabulary: Fixtures.bertVocabulary)
+    /// A SQuAD 2.0 model, as NeMo's Megatron QA checkpoints state (NeMo's example config defaults to SQuAD 1.1).
+    static let squad2: SquadSettings = {
+        var settings = SquadSettings()
+        settings.version2WithNegative = true
+        return settings
+    }()
+    let processor = try! SquadProcessor(vocabulary: Fixtures.bertVocabulary, settings: squad2)
 
     func id(_ token: String) -> Int32 { Fixtures.bertVocabulary.id(of: Array(token.unicodeScalars))! }
 
@@ -130,12 +136,12 @@ struct FailingScorer: SpanScorer {
     @Test func nonPositiveSettingsAreRejected() {
         var settings = SquadSettings()
         settings.docStride = 0
-        #expect(throws: QAError.invalidSetting(name: "docStride", value: 0, requirement: "at least 1")) {
+        #expect(throws: QAError.invalidSetting(setting: "doc_stride", value: "0", requirement: "an integer from 1 to 1048576")) {
             try SquadProcessor(vocabulary: Fixtures.bertVocabulary, settings: settings)
         }
         settings = SquadSettings()
         settings.nBestSize = -3
-        #expect(throws: QAError.invalidSetting(name: "nBestSize", value: -3, requirement: "at least 1")) {
+        #expect(throws: QAError.invalidSetting(setting: "n_best_size", value: "-3", requirement: "an integer from 1 to 1048576")) {
             try SquadProcessor(vocabulary: Fixtures.bertVocabulary, settings: settings)
         }
     }

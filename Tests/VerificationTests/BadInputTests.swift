@@ -104,7 +104,7 @@ import Testing
         ("model", "layers", JSONValue.string("two"), "model.layers", "an integer", "a string"),
         ("model", "activation", "relu", "model.activation", "erf, megatron-erf or tanh", "\"relu\""),
         ("model", "hidden", nil, "model.hidden", "an integer", "nothing"),
-        ("qa", "doc_stride", 1.5, "qa.doc_stride", "an integer", "a non-integer number"),
+        ("qa", "doc_stride", 1.5, "qa.doc_stride", "an integer", "a non-integer number 1.5"),
         ("tokenizer", "vocab", "[PAD]", "tokenizer.vocab", "an array of strings", "a string"),
     ] as [(String, String, JSONValue?, String, String, String)])
     func brokenMetadata(section: String, key: String, value: JSONValue?, fullKey: String, expected: String, found: String) throws {
@@ -144,11 +144,17 @@ import Testing
         let model = try QAModel.open(path: Tiny.v0.path)
         #expect(model.storedSettings.maxSeqLength == 384)
         #expect(try model.processor().settings.maxSeqLength == 32)
-        #expect(try model.processor(overrides: SquadSettingsOverrides(maxSeqLength: 24)).settings.maxSeqLength == 24)
+        #expect(try model.settings().notes == ["\(Tiny.v0.path) model_config.yaml dataset.max_seq_length 384 is longer than the model's 32 positions: cut to 32"])
+        #expect(try model.processor(overrides: SquadSettingsOverrides(maxSeqLength: 24, docStride: 16)).settings.maxSeqLength == 24)
+        // An explicit window must leave the stored stride room to mean something.
+        #expect(throws: QAError.invalidSetting(setting: "\(Tiny.v0.path) model_config.yaml dataset.doc_stride", value: "128",
+                                               requirement: "a stride below max_seq_length 24 (--max-seq-length)")) {
+            try model.processor(overrides: SquadSettingsOverrides(maxSeqLength: 24))
+        }
         #expect(throws: VerificationError.sequenceLongerThanPositions(setting: 64, positions: 32)) {
             try model.processor(overrides: SquadSettingsOverrides(maxSeqLength: 64))
         }
-        #expect(throws: QAError.invalidSetting(name: "docStride", value: 0, requirement: "at least 1")) {
+        #expect(throws: QAError.invalidSetting(setting: "--doc-stride", value: "0", requirement: "an integer from 1 to 1048576")) {
             try model.processor(overrides: SquadSettingsOverrides(docStride: 0))
         }
     }
