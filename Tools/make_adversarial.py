@@ -713,3 +713,38 @@ def make_config_numbers():
 
 if __name__ == "__main__":
     make_config_numbers()
+
+
+# ---------------------------------------------------------------- issue 10: bounds per input (items 6 and 7)
+# Views that address more elements than their storage holds (stride 0, overlapping strides), and archives that cost
+# far more than their size: members of zeros nobody reads, artifacts that together pass the in-memory budget, and a
+# vocabulary token of kilobytes. The writers live in Tools/hostile_inputs.py, which also writes the full-size inputs
+# the issue measured; the copies here are scaled down, and the corpus replays them with limits scaled to match
+# (CorpusReader.nemoOptions in Tests/HardeningTests/AdversarialCorpusTests.swift).
+
+def make_issue10_bounds():
+    import hostile_inputs as h
+
+    write("torch", "broadcast_1tib.pt", h.broadcast_checkpoint(1 << 38))
+    # A 3 × 2 view with strides (1, 1) of 4 floats: within the storage's bytes, but 6 elements read from 4.
+    write("torch", "overlapping_view.pt", h.torch_zip(h.torch_state_dict([("w", "0", 4, 0, (3, 2), (1, 1))]),
+                                                      {"0": struct.pack("<4f", 1, 2, 3, 4)}))
+    write("nemo-model", "broadcast_weights.nemo", gzip.compress(h.broadcast_nemo(), 9, mtime=0))
+    # 48 MiB of zeros in 48 KB of gzip, past the corpus's 32 × compressed + 32 MiB (the default allowance is 1 GiB).
+    write("nemo", "zero_members.nemo", h.tar_gz(h.zero_members(24, 2 << 20)))
+    members = [("artifacts/" + name, data) for name, data in h.zero_members(24, 2 << 20)]
+    write("eff-nemo", "zero_artifacts.tlt",
+          h.tar_gz(members + [("manifest.yaml", h.eff_manifest([name for name, _ in members]))]))
+    # Three artifacts NemoArchive reads, each within the corpus's 1 MiB member limit, together past its 2 MiB budget.
+    padded_vocab = h.VOCAB + b"the\n" * 225_000
+    encoder = b'{"hidden_size": 32' + b" " * 900_000 + b"}"
+    version = b'{"checkpoint_version": 2.0' + b" " * 900_000 + b"}"
+    write("nemo", "members_over_budget.nemo",
+          h.tar_gz(h.tiny_qa_members(padded_vocab) + [("7b2c_megatron_encoder_config.json", encoder),
+                                                      ("megatron_checkpoint_version.json", version)]))
+    write("nemo", "long_token.nemo", h.tar_gz(h.long_token_members(2_000)))
+    write("tokenizer", "long_token_vocab.txt", h.VOCAB + b"a" * 2_000 + b"\n")
+
+
+if __name__ == "__main__":
+    make_issue10_bounds()

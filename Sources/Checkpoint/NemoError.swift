@@ -14,6 +14,10 @@ public enum NemoError: DecantError, Equatable {
     case badCheckpointVersion(member: String)
     /// A small member (yaml, vocab, json) larger than the in-memory limit.
     case memberTooLarge(member: String, size: Int, limit: Int)
+    /// A streamed member `NemoArchive` reads that did not fit in the memory one archive may hold (`bufferLimit`).
+    case memberBudgetExceeded(member: String, size: Int, buffered: Int, limit: Int)
+    /// The vocabulary artifact is past one of `VocabularyLimits`.
+    case vocabularyTooLarge(member: String, violation: VocabularyLimits.Violation)
     /// A text member that is not UTF-8.
     case notUTF8(member: String)
     /// Several members fit where one is looked up by name (`a/model_weights.ckpt` and `b/model_weights.ckpt`):
@@ -33,7 +37,12 @@ public enum NemoError: DecantError, Equatable {
         case let .badCheckpointVersion(member):
             return "\(member): expected {\"checkpoint_version\": <number>}"
         case let .memberTooLarge(member, size, limit):
-            return "\(member) holds \(size) bytes, more than the \(limit)-byte limit for in-memory members"
+            return "\(member) holds \(size) bytes, more than the \(limit)-byte limit for in-memory members (NemoOptions.memberLimit)"
+        case let .memberBudgetExceeded(member, size, buffered, limit):
+            return "\(member) holds \(size) bytes, which with the \(buffered) bytes of members already in memory is more than "
+                + "the \(limit)-byte limit for the members of one archive (NemoOptions.bufferLimit)"
+        case let .vocabularyTooLarge(member, violation):
+            return "\(member): vocabulary \(violation)"
         case let .notUTF8(member):
             return "\(member): expected UTF-8 text"
         case let .ambiguousMember(name, candidates):

@@ -17,36 +17,38 @@ extension NemoArchive {
 
     /// The artifacts read so far, as NeMo members.
     struct CollectedArtifacts {
-        var paths: [String] = []
-        var data: [String: ByteView] = [:]
+        var streamed: StreamedMembers
         /// Which config key an artifact stands for when the yaml itself does not say (`conf_path`).
-        var references: [String: String] = [:]
+        let references: [String: String]
+
+        var paths: [String] { streamed.members.paths }
 
         func archive(eff: EFFArchive, options: NemoOptions) throws -> NemoArchive {
-            var members = NemoMembers(paths: paths, data: data)
-            for entry in eff.entries where data[entry.artifact.name] == nil {
-                members.oversized[entry.artifact.name] = entry.plaintextSize
-            }
-            return try NemoArchive(members: members, container: "EFF", options: options, references: references)
+            try NemoArchive(members: streamed.members, container: "EFF", options: options, references: references)
         }
     }
 
-    /// Reads every artifact: small ones into memory, the weights through `weights`, which gets the artifacts
-    /// read before them (the weights included, by name) and returns the weights' bytes.
+    /// Reads every artifact: the ones NeMo archives are read for into memory, the weights through `weights`, which
+    /// gets the artifacts read before them (the weights included, by name) and returns the weights' bytes. The rest
+    /// only pass through the SHA-256 check.
     static func open(eff: EFFArchive, key: String?, options: NemoOptions,
                      weights: (EFFEntry, ByteSource, CollectedArtifacts) throws -> ByteView) throws -> NemoArchive {
         let loadKey = try key.map { passphrase throws(CodecError) in try LoadKey(passphrase) }
-        var collected = CollectedArtifacts()
+        var references: [String: String] = [:]
+        for entry in eff.entries {
+            if let key = entry.artifact.fields.first(where: { $0.key == "conf_path" })?.value {
+                references[key] = entry.artifact.name
+            }
+        }
+        var collected = CollectedArtifacts(streamed: StreamedMembers(options: options, references: references),
+                                           references: references)
         try eff.readArtifacts(key: loadKey) { entry, source in
             let name = entry.artifact.name
-            collected.paths.append(name)
-            if let key = entry.artifact.fields.first(where: { $0.key == "conf_path" })?.value {
-                collected.references[key] = name
-            }
-            if basename(name) == NemoMembers.weightsName, !collected.data.keys.contains(where: { basename($0) == NemoMembers.weightsName }) {
-                collected.data[name] = try weights(entry, source, collected)
-            } else if entry.plaintextSize <= options.memberLimit {
-                collected.data[name] = ByteView(copying: try source.readAll(limit: options.memberLimit))
+            collected.streamed.list(name)
+            if basename(name) == NemoMembers.weightsName, !collected.streamed.holdsWeights {
+                collected.streamed.keep(name, spooled: try weights(entry, source, collected))
+            } else {
+                try collected.streamed.read(name, size: entry.plaintextSize, from: source)
             }
         }
         return try collected.archive(eff: eff, options: options)

@@ -64,7 +64,7 @@ public struct ModelSource: Sendable {
         let file = try MappedFile(path: path)
         switch try SourceKind.identify(file.view, path: path) {
         case .eff:
-            let eff = try EFFArchive(path: path)
+            let eff = try EFFArchive(path: path, inflation: options.nemo.inflation)
             return try fromEFF(eff, archive: try NemoArchive.open(eff: eff, key: key, options: options.nemo), path: path,
                                options: options)
         case let .nemo(gzip):

@@ -12,7 +12,7 @@ extension ModelSource {
     public static func openStreaming(path: String, key: String? = nil, options: SourceOptions = SourceOptions()) throws -> ModelSource {
         let file = try MappedFile(path: path)
         guard try SourceKind.identify(file.view, path: path) == .eff else { return try open(path: path, key: key, options: options) }
-        let eff = try EFFArchive(path: path)
+        let eff = try EFFArchive(path: path, inflation: options.nemo.inflation)
         switch try BackgroundEFFReader.open(eff: eff, key: key, options: options.nemo) {
         case let .complete(archive):
             return try fromEFF(eff, archive: archive, path: path, options: options)
@@ -102,7 +102,7 @@ private final class BackgroundEFFReader: @unchecked Sendable {
                 let region = try spool.map(length: entry.plaintextSize)
                 if collected.paths.count == eff.entries.count, entry.plaintextSize > 0 {
                     var withWeights = collected
-                    withWeights.data[entry.artifact.name] = region
+                    withWeights.streamed.keep(entry.artifact.name, spooled: region)
                     let streaming = ArrivingWeights(region: region, spool: spool)
                     hand(.success(.streaming(try withWeights.archive(eff: eff, options: options), streaming)))
                     arriving = streaming

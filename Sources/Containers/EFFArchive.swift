@@ -28,10 +28,13 @@ public final class EFFArchive {
     /// Artifacts in archive order.
     public let entries: [EFFEntry]
     private let mapped: TarIndex?
+    /// Bounds each pass over a gzip archive (the index and every `readArtifacts`).
+    public let inflation: InflationLimit
 
     /// Indexes the archive at `path`; throws `EFFError.missingManifest` for a tar that is not EFF.
-    public init(path: String) throws {
+    public init(path: String, inflation: InflationLimit = InflationLimit()) throws {
         self.path = path
+        self.inflation = inflation
         let file = try MappedFile(path: path)
         let members: [TarEntry]
         let manifestBytes: [UInt8]?
@@ -39,7 +42,7 @@ public final class EFFArchive {
             compression = .gzip
             mapped = nil
             // Only names, sizes and the manifest matter here: the CRC-32 is left to the streaming pass.
-            let gunzip = try GunzipSource(upstream: FileSource(path: path), verifiesChecksum: false)
+            let gunzip = try GunzipSource(upstream: FileSource(path: path), verifiesChecksum: false, limit: inflation)
             let reader = TarStreamReader(source: gunzip)
             var listed: [TarEntry] = []
             var manifest: [UInt8]?
@@ -148,7 +151,7 @@ public final class EFFArchive {
                 try send(entry, ViewSource(mapped.data(of: member)))
             }
         } else {
-            let gunzip = try GunzipSource(upstream: FileSource(path: path))
+            let gunzip = try GunzipSource(upstream: FileSource(path: path), limit: inflation)
             let reader = TarStreamReader(source: gunzip)
             while let member = try reader.next() {
                 guard let entry = byMember[member.path] else { continue }

@@ -2,6 +2,34 @@
 import Bytes
 import CZlib
 
+/// How far one gzip input may inflate: at every point of the stream, the bytes out may be at most `ratio` times the
+/// compressed bytes consumed so far, plus `allowance`.
+///
+/// Deflate can expand 1 byte into 1,032, so without a rule a 3 MB tar.gz of zeros costs a pass over 3 GB however its
+/// members are skipped. Real inputs are far from the ratio: checkpoint weights deflate about 1.1:1 and text 3–4:1, so
+/// the 1.34 GB Megatron-BERT 345M `.nemo.tar.gz` (≈ 1.24 GB compressed) may inflate to ≈ 41 GB, 30 times its size.
+/// The allowance covers small or zero-heavy streams and the start of any stream (a fully zeroed 345M checkpoint
+/// still fits within 1 GiB + 32 × its ≈ 1.3 MB of deflate), and costs a bomb about a second of inflating at most.
+/// The rule holds for every prefix, so it is checked as the bytes arrive, without knowing the input's size.
+public struct InflationLimit: Sendable, Equatable {
+    /// Bytes out per compressed byte consumed.
+    public var ratio: Int
+    /// Bytes out on top of `ratio` × the compressed bytes.
+    public var allowance: Int
+
+    public init(ratio: Int = 32, allowance: Int = 1 << 30) {
+        self.ratio = ratio
+        self.allowance = allowance
+    }
+
+    /// The most bytes `compressed` compressed bytes may inflate to (saturating).
+    public func maximumOutput(compressed: Int) -> Int {
+        let (scaled, o1) = max(compressed, 0).multipliedReportingOverflow(by: ratio)
+        let (total, o2) = scaled.addingReportingOverflow(allowance)
+        return o1 || o2 ? Int.max : total
+    }
+}
+
 /// Yields the decompressed bytes of a gzip stream, member after member (`cat a.gz b.gz` is one valid stream).
 ///
 /// Truncation and corruption (including a CRC-32 or length mismatch in a member trailer) raise `GzipError`
@@ -18,9 +46,14 @@ public final class GunzipSource: ByteSource {
     private var memberEnded = false
     /// Compressed bytes handed to zlib so far (for error positions).
     public private(set) var compressedCount = 0
+    /// Decompressed bytes returned so far.
+    public private(set) var inflatedCount = 0
+    public let limit: InflationLimit
 
-    public init(upstream: ByteSource, inputChunkSize: Int = 1 << 20, verifiesChecksum: Bool = true) throws(GzipError) {
+    public init(upstream: ByteSource, inputChunkSize: Int = 1 << 20, verifiesChecksum: Bool = true,
+                limit: InflationLimit = InflationLimit()) throws(GzipError) {
         self.upstream = upstream
+        self.limit = limit
         input = .allocate(byteCount: inputChunkSize, alignment: 64)
         stream = .allocate(capacity: 1)
         stream.initialize(to: z_stream())
@@ -93,7 +126,13 @@ public final class GunzipSource: ByteSource {
             default:
                 throw GzipError.zlibFailure(operation: "inflate", code: code)
             }
-            if produced > 0 { return produced }
+            if produced > 0 {
+                inflatedCount += produced
+                guard inflatedCount <= limit.maximumOutput(compressed: compressedOffset) else {
+                    throw GzipError.inflationLimitExceeded(inflated: inflatedCount, compressed: compressedOffset, limit: limit)
+                }
+                return produced
+            }
         }
     }
 }

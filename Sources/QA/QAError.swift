@@ -5,6 +5,8 @@ public enum QAError: DecantError, Equatable {
     /// Bytes that are not UTF-8; `byteOffset` is where the first bad sequence starts.
     case invalidUTF8(source: String, byteOffset: Int)
     case emptyVocabulary(source: String)
+    /// A vocabulary past one of `VocabularyLimits` (a token, the whole file, or the token count).
+    case vocabularyTooLarge(source: String, violation: VocabularyLimits.Violation)
     case missingSpecialToken(token: String, source: String)
     /// The question tokenizes to nothing (empty, whitespace, or characters the tokenizer drops).
     case emptyQuestion
@@ -28,6 +30,8 @@ public enum QAError: DecantError, Equatable {
             return "\(source): expected UTF-8 text, found an invalid byte sequence at byte offset \(offset)"
         case let .emptyVocabulary(source):
             return "\(source): expected a WordPiece vocabulary with one token per line, found no lines"
+        case let .vocabularyTooLarge(source, violation):
+            return "\(source): vocabulary \(violation)"
         case let .missingSpecialToken(token, source):
             return "\(source): the vocabulary has no \(token) token, which BERT inputs need"
         case .emptyQuestion:

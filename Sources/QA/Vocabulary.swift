@@ -23,7 +23,11 @@ public struct Vocabulary: Sendable {
 
     /// Parses `vocab.txt` bytes the way `transformers.load_vocab` reads them: UTF-8, universal newlines
     /// (`\n`, `\r\n` and `\r` all end a line), no trailing empty token, and a duplicate token keeps its last id.
-    public init(bytes: ByteView, source: String) throws(QAError) {
+    /// `limits` are checked on the bytes first, before the trie (tens of bytes per scalar) is built.
+    public init(bytes: ByteView, source: String, limits: VocabularyLimits = VocabularyLimits()) throws(QAError) {
+        if let violation = limits.violation(in: bytes.buffer) {
+            throw .vocabularyTooLarge(source: source, violation: violation)
+        }
         let text = try UTF8Text.scalars(bytes, source: source)
         var lines: [[Unicode.Scalar]] = []
         var current: [Unicode.Scalar] = []

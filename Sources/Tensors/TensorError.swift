@@ -9,6 +9,9 @@ public enum TensorError: DecantError, Equatable {
     case sizeOverflow(name: String, shape: [Int])
     /// The last element the view can reach lies past the end of its storage.
     case outOfBounds(name: String, neededBytes: Int, storageBytes: Int)
+    /// The view has more elements than its storage (a broadcast or overlapping view), so reading it out would
+    /// cost more than the bytes behind it.
+    case viewExceedsStorage(name: String, shape: [Int], strides: [Int], storageElements: Int)
     case unsupportedDType(name: String, dtype: DType, wanted: String)
 
     public var description: String {
@@ -20,6 +23,10 @@ public enum TensorError: DecantError, Equatable {
         case let .sizeOverflow(name, shape): return "tensor \(name): shape \(shape) overflows 64-bit sizes"
         case let .outOfBounds(name, needed, have):
             return "tensor \(name): needs \(needed) bytes of storage but the storage holds \(have)"
+        case let .viewExceedsStorage(name, shape, strides, storageElements):
+            let numel = (try? TensorView.checkedCount(shape)).map(String.init) ?? "more than 2^63"
+            return "tensor \(name): shape \(shape) with strides \(strides) addresses \(numel) elements but its storage holds "
+                + "\(storageElements); expected a view no larger than its storage (a broadcast or overlapping view is refused)"
         case let .unsupportedDType(name, dtype, wanted):
             return "tensor \(name): dtype \(dtype.rawValue) cannot be read as \(wanted)"
         }

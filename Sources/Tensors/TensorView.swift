@@ -38,6 +38,15 @@ public struct TensorView: @unchecked Sendable {
                 throw .outOfBounds(name: name, neededBytes: endBytes, storageBytes: storage.count)
             }
         }
+        // A view with more elements than its storage reads some of them more than once (a stride-0 broadcast,
+        // overlapping strides). torch.save writes such a view with only its small storage, and no real weight is
+        // one, but reading it out costs numel × element size however small the file: a 521-byte checkpoint can
+        // declare a 1 TiB broadcast of one float. numel ≤ the storage's elements bounds every copy of a view (and
+        // numel × element size) by bytes that are really there.
+        let storageElements = storage.count / dtype.size
+        guard numel <= storageElements else {
+            throw .viewExceedsStorage(name: name, shape: shape, strides: strides, storageElements: storageElements)
+        }
         self.name = name
         self.dtype = dtype
         self.shape = shape
@@ -48,6 +57,7 @@ public struct TensorView: @unchecked Sendable {
 
     /// Number of elements; checked at construction so it cannot overflow here.
     public var count: Int { shape.reduce(1, *) }
+    /// At most the storage's size (checked at construction).
     public var byteCount: Int { count * dtype.size }
 
     public var isContiguous: Bool { strides == TensorView.contiguousStrides(shape) || count <= 1 }

@@ -66,3 +66,35 @@ struct GzipTests {
         #expect(throws: GzipError.self) { try gunzip(whole + [0x00, 0x01, 0x02]) }
     }
 }
+
+/// The per-input inflation bound (issue 10, item 7): a bomb is refused as it inflates, an ordinary stream is not.
+@Suite("gzip inflation limit")
+struct InflationLimitTests {
+    private func inflate(_ compressed: [UInt8], limit: InflationLimit) throws -> Int {
+        try GunzipSource(upstream: ViewSource(ByteView(copying: compressed)), limit: limit).pump(into: DiscardingSink())
+    }
+
+    @Test func zerosPastTheLimitAreRefused() throws {
+        let bomb = try gzip([UInt8](repeating: 0, count: 8 << 20))
+        let limit = InflationLimit(ratio: 32, allowance: 1 << 20)
+        #expect(throws: GzipError.self) { try inflate(bomb, limit: limit) }
+        do {
+            _ = try inflate(bomb, limit: limit)
+        } catch let GzipError.inflationLimitExceeded(inflated, compressed, found) {
+            #expect(found == limit && inflated > limit.maximumOutput(compressed: compressed))
+            // Stopped within one output chunk of the bound, not at the end of the 8 MiB.
+            #expect(inflated < 4 << 20)
+        }
+        #expect(try inflate(bomb, limit: InflationLimit()) == 8 << 20)
+    }
+
+    @Test func ordinaryDataInflatesUnderATightLimit() throws {
+        let data = Array(String(repeating: "model_weights.ckpt encrypted\n", count: 20_000).utf8) + noise(300_000)
+        #expect(try inflate(try gzip(data), limit: InflationLimit(ratio: 32, allowance: 64 << 10)) == data.count)
+    }
+
+    @Test func maximumOutputSaturates() {
+        #expect(InflationLimit().maximumOutput(compressed: .max) == .max)
+        #expect(InflationLimit(ratio: 32, allowance: 10).maximumOutput(compressed: 2) == 74)
+    }
+}

@@ -75,13 +75,18 @@ struct AdversarialCorpusTests {
 /// The readers of hostile input, one per corpus folder, driven the way Decant drives them.
 enum CorpusReader: String, CaseIterable {
     case codec, eff, effManifest = "eff-manifest", effNemo = "eff-nemo", gzip, tar, zip, pickle, torch, nemo,
-         nemoEncrypt = "nemo-encrypt", native, safetensors, tokenizer
+         nemoModel = "nemo-model", nemoEncrypt = "nemo-encrypt", native, safetensors, tokenizer
     /// Config numbers of a source as `decant convert` plans it, and `.decant` metadata as ask and verify read it.
     case convert, qaModel = "qa-model"
 
     /// Pickle ceilings scaled down so bombs stay small files; the checks are the ones the defaults use.
     static let pickleOptions = PickleOptions(maxMemoEntries: 10_000, maxStackDepth: 10_000, maxStringBytes: 1 << 20,
                                              maxOperations: 1_000_000, maxTreeValues: 1_000_000)
+
+    /// Archive ceilings scaled down the same way (members of a few MiB stand for the 60 MiB ones); the
+    /// vocabulary limits are the defaults.
+    static let nemoOptions = NemoOptions(spoolDirectory: NSTemporaryDirectory(), memberLimit: 1 << 20, bufferLimit: 2 << 20,
+                                         inflation: InflationLimit(ratio: 32, allowance: 32 << 20))
 
     /// Reads `view` (the file at `path`, called `name` in errors) the way Decant does.
     func read(_ view: ByteView, path: String, name: String) throws {
@@ -97,8 +102,8 @@ enum CorpusReader: String, CaseIterable {
                 _ = try source.pump(into: DiscardingSink())
             }
         case .effNemo:
-            _ = try NemoArchive.open(eff: try EFFArchive(path: path), key: "nvidia_tlt",
-                                     options: NemoOptions(spoolDirectory: NSTemporaryDirectory(), memberLimit: 1 << 20))
+            _ = try NemoArchive.open(eff: try EFFArchive(path: path, inflation: Self.nemoOptions.inflation), key: "nvidia_tlt",
+                                     options: Self.nemoOptions)
         case .effManifest:
             _ = try EFFManifest(yaml: String(decoding: view.buffer, as: UTF8.self))
         case .gzip:
@@ -114,7 +119,10 @@ enum CorpusReader: String, CaseIterable {
         case .torch:
             _ = try TorchCheckpoint.read(view, options: Self.pickleOptions).allTensors()
         case .nemo:
-            _ = try NemoArchive.open(view, options: NemoOptions(spoolDirectory: NSTemporaryDirectory(), memberLimit: 1 << 20))
+            _ = try NemoArchive.open(view, options: Self.nemoOptions)
+        case .nemoModel:
+            // Down to the tensors, as inspect, convert and ask open a model.
+            _ = try ModelSource.open(path: path, options: SourceOptions(nemo: Self.nemoOptions, pickle: Self.pickleOptions))
         case .nemoEncrypt:
             _ = try TAOConversion.encryptNemo(path: path, key: try LoadKey("nvidia_tlt"), to: DiscardingSink())
         case .native:
