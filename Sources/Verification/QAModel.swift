@@ -40,9 +40,7 @@ public final class QAModel: SpanScorer {
 
     private init(native: NativeFile, path: String) throws {
         let metadata = try NativeQAMetadata(native.metadata, path: path)
-        let weights = NativeWeightSource(file: native)
-        engine = try BertQAModel(config: metadata.config, weights: weights)
-        weights.releaseDecodedPages()
+        engine = try BertQAModel(config: metadata.config, weights: NativeWeightSource(file: native))
         var counts: [StorageType: Int] = [:]
         for tensor in native.tensors { counts[tensor.storage, default: 0] += 1 }
         self.path = path
