@@ -9,13 +9,14 @@
 ///   - f16 (and bf16 without AVX512-BF16): the panel holds f32, the micro-kernel is an f32 FMA tile.
 ///   - bf16 with AVX512-BF16: A is rounded to bf16 once per product, the panel holds bf16 pairs and
 ///     VDPBF16PS multiplies two pairs per lane.
-///   - q8 / q4: A is quantized once per product, per row, to u8 with a scale s and a zero point z
-///     (a ≈ s·(u − z)); the panel holds the int8 weights (q4: 0…15) and each 32-element block's integer dot
-///     product Σ u·q runs on VPDPBUSD (AVX512-VNNI, AVX-VNNI) or on VPMADDUBSW with the sign trick (AVX2).
-///     Per block the integer sum is scaled by the weight scale d into an f32 accumulator F; at the end of a chunk
-///     C += s·(F − z·Σ_b d·Σq), the last term undoing the zero point with column sums taken while unpacking.
-///     q4's minimum m adds m·Σ_block a, with the block sums of A taken in f32 while quantizing.
-///
+///   - q8 / q4: A is quantized once per product to int8 in blocks of 32 along K, like the weights: per block a
+///     scale s = max|a|/127 and a = round(x/s), so an outlier coarsens only its own block (trained BERTs have a
+///     few huge LayerNorm channels). Each block's integer dot product Σ a·q is exact in 32 bits; it is scaled by
+///     s·d into an f32 accumulator (q4 adds m·Σx, Σx the block's exact f32 sum). VPDPBUSD multiplies unsigned by
+///     signed bytes, so the weights take the unsigned side: q4's 0…15 as they are, q8 as q + 128, whose extra
+///     128·Σa starts the block's accumulator at −128·Σa instead of 0. AVX2 has no such instruction and
+///     VPMADDUBSW saturates at 16 bits, so it multiplies |a| by q carrying a's sign (|a|·|q| ≤ 127·127, two of
+///     them fit 16 bits). Every path computes the same integers and the same f32 operations in the same order.
 /// The portable path computes the same quantities in the same order without vectors, so it is the reference the
 /// vector paths are tested against (formats/native.md has the block layouts).
 #include "CKernels.h"
@@ -26,7 +27,7 @@
 
 #define KC_FLOAT 256   // K per chunk for the f32 panel: A chunk (M × 256 f32) stays in L2, the panel (32 KB) in L1.
 #define KC_BF16 512    // 256 bf16 pairs: the same bytes as KC_FLOAT.
-#define KC_INT 1024    // 32 blocks of 32: M × 1024 bytes of u8 activations in L2.
+#define KC_INT 1024    // 32 blocks of 32: M × 1024 bytes of int8 activations in L2.
 #define QBLOCK 32
 #define GROUPS 8       // 4-byte groups per block: the unit VPDPBUSD consumes per lane.
 
@@ -91,21 +92,22 @@ int decant_gemm_best_path(int storage) {
 }
 
 /// What the activations become before the product.
-enum { INPUT_F32 = 0, INPUT_BF16 = 1, INPUT_U8 = 2 };
+enum { INPUT_F32 = 0, INPUT_BF16 = 1, INPUT_S8 = 2 };
 
 static int input_kind(int storage, int path) {
-    if (is_block_storage(storage)) return INPUT_U8;
+    if (is_block_storage(storage)) return INPUT_S8;
     return path == DECANT_GEMM_AVX512_BF16 ? INPUT_BF16 : INPUT_F32;
 }
 
 // MARK: - Prepared activations
 
 size_t decant_gemm_input_bytes(int storage, int path, size_t m, size_t k) {
+    size_t blocks = m * (k / QBLOCK);
     switch (input_kind(storage, path)) {
     case INPUT_BF16: return round_up(m * round_up(k, 2) * 2, 64);
-    case INPUT_U8:
-        return round_up(m * k, 64) + round_up(m * sizeof(float), 64) + round_up(m * sizeof(int32_t), 64)
-            + (storage == DECANT_STORAGE_Q4 ? round_up(m * (k / QBLOCK) * sizeof(float), 64) : 0);
+    case INPUT_S8:
+        return round_up(m * k, 64) + round_up(blocks * sizeof(float), 64) + round_up(blocks * sizeof(int32_t), 64)
+            + (storage == DECANT_STORAGE_Q4 ? round_up(blocks * sizeof(float), 64) : 0);
     default: return 0;
     }
 }
@@ -127,13 +129,13 @@ int decant_gemm_input_init(decant_gemm_input *input, int storage, int path, cons
         input->bf16 = (uint16_t *)cursor;
         input->bf16_ld = round_up(k, 2);
         break;
-    case INPUT_U8:
-        input->quantized = cursor;
+    case INPUT_S8:
+        input->quantized = (int8_t *)cursor;
         cursor += round_up(m * k, 64);
-        input->row_scale = (float *)cursor;
-        cursor += round_up(m * sizeof(float), 64);
-        input->row_zero = (int32_t *)cursor;
-        cursor += round_up(m * sizeof(int32_t), 64);
+        input->block_scale = (float *)cursor;
+        cursor += round_up(m * (k / QBLOCK) * sizeof(float), 64);
+        input->block_correction = (int32_t *)cursor;
+        cursor += round_up(m * (k / QBLOCK) * sizeof(int32_t), 64);
         if (storage == DECANT_STORAGE_Q4) input->block_sums = (float *)cursor;
         break;
     default: break;
@@ -141,55 +143,53 @@ int decant_gemm_input_init(decant_gemm_input *input, int storage, int path, cons
     return 0;
 }
 
-/// u8 quantization of one row, given its range: identical bytes on every path (the same scalar scale, the same
-/// multiplication by its reciprocal, round-half-even like CVTPS2DQ, the same clamp).
-typedef struct {
-    float scale;
-    float inverse;
-    int32_t zero;
-} row_quantization;
-
-static row_quantization row_quantization_for(float minimum, float maximum, float nonfinite) {
-    row_quantization q = {0, 0, 0};
-    float lo = fminf(minimum, 0), hi = fmaxf(maximum, 0);
-    if (nonfinite != 0 || !isfinite(hi - lo)) {
-        q.scale = NAN;  // every output of the row becomes NaN, as the f32 product would give
-        return q;
+/// The scale of a block whose largest magnitude is `maximum`, and its reciprocal; NaN when the block holds a NaN
+/// or an infinity (`nonfinite` is the sum of x − x over the block), so that every output of the row becomes NaN as
+/// the f32 product would. Every path computes them with these same scalar operations.
+static void block_quantization_for(float maximum, float nonfinite, float *scale, float *inverse) {
+    if (nonfinite != 0 || !isfinite(maximum)) {
+        *scale = NAN;
+        *inverse = 0;
+    } else if (maximum == 0) {
+        *scale = 0;
+        *inverse = 0;
+    } else {
+        *scale = maximum / 127.0f;
+        *inverse = 127.0f / maximum;
     }
-    if (hi == lo) return q;  // an all-zero row: every u is 0 and the scale 0
-    q.scale = (hi - lo) / 255.0f;
-    q.inverse = 255.0f / (hi - lo);
-    float zero = nearbyintf(-lo * q.inverse);
-    q.zero = (int32_t)fminf(fmaxf(zero, 0), 255);
-    return q;
 }
 
-static uint8_t quantize_one(float x, row_quantization q) {
-    float u = nearbyintf(x * q.inverse) + (float)q.zero;
-    return (uint8_t)fminf(fmaxf(u, 0), 255);
+/// round(x · inverse), half to even as CVTPS2DQ rounds, within ±127 (|x·inverse| ≤ 127 up to rounding).
+static int8_t quantize_one(float x, float inverse) { return (int8_t)fminf(fmaxf(nearbyintf(x * inverse), -127), 127); }
+
+/// Block b of row r: its scale, −128·Σa (what VPDPBUSD's extra 128 per weight adds) and, for q4, Σx.
+static void finish_block(const decant_gemm_input *in, size_t r, size_t b, const float *x, const int8_t *a, float scale) {
+    size_t index = r * (in->k / QBLOCK) + b;
+    int32_t sum = 0;
+    for (size_t j = 0; j < QBLOCK; j++) sum += a[j];
+    in->block_scale[index] = scale;
+    in->block_correction[index] = -128 * sum;
+    if (in->block_sums) {
+        float total = 0;
+        for (size_t j = 0; j < QBLOCK; j++) total += x[j];
+        in->block_sums[index] = total;
+    }
 }
 
 static void quantize_rows_portable(const decant_gemm_input *in, size_t row_begin, size_t row_end) {
-    size_t k = in->k, blocks = k / QBLOCK;
+    size_t blocks = in->k / QBLOCK;
     for (size_t r = row_begin; r < row_end; r++) {
-        const float *x = in->a + r * in->lda;
-        float minimum = INFINITY, maximum = -INFINITY, nonfinite = 0;
-        for (size_t j = 0; j < k; j++) {
-            minimum = fminf(minimum, x[j]);
-            maximum = fmaxf(maximum, x[j]);
-            nonfinite += x[j] - x[j];
-        }
-        row_quantization q = row_quantization_for(minimum, maximum, nonfinite);
-        in->row_scale[r] = q.scale;
-        in->row_zero[r] = q.zero;
-        uint8_t *u = in->quantized + r * k;
-        for (size_t j = 0; j < k; j++) u[j] = isnan(q.scale) ? 0 : quantize_one(x[j], q);
-        if (in->block_sums) {
-            for (size_t b = 0; b < blocks; b++) {
-                float sum = 0;
-                for (size_t j = 0; j < QBLOCK; j++) sum += x[b * QBLOCK + j];
-                in->block_sums[r * blocks + b] = sum * q.inverse;
+        for (size_t b = 0; b < blocks; b++) {
+            const float *x = in->a + r * in->lda + b * QBLOCK;
+            int8_t *a = in->quantized + r * in->k + b * QBLOCK;
+            float maximum = 0, nonfinite = 0, scale, inverse;
+            for (size_t j = 0; j < QBLOCK; j++) {
+                maximum = fmaxf(maximum, fabsf(x[j]));
+                nonfinite += x[j] - x[j];
             }
+            block_quantization_for(maximum, nonfinite, &scale, &inverse);
+            for (size_t j = 0; j < QBLOCK; j++) a[j] = inverse == 0 ? 0 : quantize_one(x[j], inverse);
+            finish_block(in, r, b, x, a, scale);
         }
     }
 }
@@ -203,42 +203,28 @@ static void bf16_rows_portable(const decant_gemm_input *in, size_t row_begin, si
 
 #if DECANT_X86
 #define AVX512_TARGET __attribute__((target("avx512f,avx512bw,avx512vl,avx512dq,f16c,fma")))
+#define AVX2_TARGET __attribute__((target("avx2,fma,f16c")))
 
 AVX512_TARGET static void quantize_rows_avx512(const decant_gemm_input *in, size_t row_begin, size_t row_end) {
-    size_t k = in->k, blocks = k / QBLOCK;
+    size_t blocks = in->k / QBLOCK;
+    const __m512 sign = _mm512_set1_ps(-0.0f);
     for (size_t r = row_begin; r < row_end; r++) {
-        const float *x = in->a + r * in->lda;
-        __m512 vmin = _mm512_set1_ps(INFINITY), vmax = _mm512_set1_ps(-INFINITY), vbad = _mm512_setzero_ps();
-        for (size_t j = 0; j < k; j += 16) {  // k is a multiple of 32
-            __m512 v = _mm512_loadu_ps(x + j);
-            vmin = _mm512_min_ps(vmin, v);
-            vmax = _mm512_max_ps(vmax, v);
-            vbad = _mm512_add_ps(vbad, _mm512_sub_ps(v, v));
-        }
-        row_quantization q = row_quantization_for(_mm512_reduce_min_ps(vmin), _mm512_reduce_max_ps(vmax),
-                                                  _mm512_reduce_add_ps(vbad));
-        in->row_scale[r] = q.scale;
-        in->row_zero[r] = q.zero;
-        uint8_t *u = in->quantized + r * k;
-        if (isnan(q.scale)) {
-            memset(u, 0, k);
-        } else {
-            __m512 inverse = _mm512_set1_ps(q.inverse);
-            __m512i zero = _mm512_set1_epi32(q.zero);
-            for (size_t j = 0; j < k; j += 16) {
-                __m512i v = _mm512_cvtps_epi32(_mm512_mul_ps(_mm512_loadu_ps(x + j), inverse));
-                v = _mm512_add_epi32(v, zero);
-                // VPMOVUSDB saturates unsigned; clamp the negative side first.
-                v = _mm512_max_epi32(v, _mm512_setzero_si512());
-                _mm_storeu_si128((__m128i *)(u + j), _mm512_cvtusepi32_epi8(v));
-            }
-        }
-        if (in->block_sums) {
-            for (size_t b = 0; b < blocks; b++) {
-                float sum = 0;
-                for (size_t j = 0; j < QBLOCK; j++) sum += x[b * QBLOCK + j];
-                in->block_sums[r * blocks + b] = sum * q.inverse;
-            }
+        for (size_t b = 0; b < blocks; b++) {
+            const float *x = in->a + r * in->lda + b * QBLOCK;
+            int8_t *a = in->quantized + r * in->k + b * QBLOCK;
+            __m512 low = _mm512_loadu_ps(x), high = _mm512_loadu_ps(x + 16);
+            __m512 magnitude = _mm512_max_ps(_mm512_andnot_ps(sign, low), _mm512_andnot_ps(sign, high));
+            __m512 nonfinite = _mm512_add_ps(_mm512_sub_ps(low, low), _mm512_sub_ps(high, high));
+            float scale, inverse;
+            block_quantization_for(_mm512_reduce_max_ps(magnitude), _mm512_reduce_add_ps(nonfinite), &scale, &inverse);
+            __m512 factor = _mm512_set1_ps(inverse);
+            __m512i bound = _mm512_set1_epi32(127);
+            __m512i q0 = _mm512_cvtps_epi32(_mm512_mul_ps(low, factor)), q1 = _mm512_cvtps_epi32(_mm512_mul_ps(high, factor));
+            q0 = _mm512_max_epi32(_mm512_min_epi32(q0, bound), _mm512_sub_epi32(_mm512_setzero_si512(), bound));
+            q1 = _mm512_max_epi32(_mm512_min_epi32(q1, bound), _mm512_sub_epi32(_mm512_setzero_si512(), bound));
+            _mm_storeu_si128((__m128i *)a, _mm512_cvtepi32_epi8(q0));
+            _mm_storeu_si128((__m128i *)(a + 16), _mm512_cvtepi32_epi8(q1));
+            finish_block(in, r, b, x, a, scale);
         }
     }
 }
@@ -258,7 +244,7 @@ void decant_gemm_input_prepare(const decant_gemm_input *input, size_t row_begin,
         bf16_rows_portable(input, row_begin, row_end);
 #endif
         break;
-    case INPUT_U8:
+    case INPUT_S8:
 #if DECANT_X86
         if (input->path == DECANT_GEMM_AVX512_VNNI) {
             quantize_rows_avx512(input, row_begin, row_end);
@@ -287,12 +273,11 @@ static void decode_row_part(int storage, const uint8_t *row, size_t k0, size_t c
     }
 }
 
-/// One q8/q4 block's integers (q4: 0…15), scale, minimum and column sum.
+/// One q8/q4 block's integers (q4: 0…15), scale and minimum.
 typedef struct {
     int8_t q[QBLOCK];
     float d;
     float m;
-    int32_t sum;
 } unpacked_block;
 
 static void unpack_block(int storage, const uint8_t *row, size_t block, unpacked_block *out) {
@@ -310,9 +295,6 @@ static void unpack_block(int storage, const uint8_t *row, size_t block, unpacked
             out->q[j + 16] = (int8_t)(p[4 + j] >> 4);
         }
     }
-    int32_t sum = 0;
-    for (size_t j = 0; j < QBLOCK; j++) sum += out->q[j];
-    out->sum = sum;
 }
 
 static void gemm_float_portable(const decant_gemm_input *in, const uint8_t *weights, size_t n_begin, size_t n_end,
@@ -338,22 +320,18 @@ static void gemm_int_portable(const decant_gemm_input *in, const uint8_t *weight
     for (size_t k0 = 0; k0 < k; k0 += KC_INT) {
         size_t b0 = k0 / QBLOCK, nb = min_size(KC_INT, k - k0) / QBLOCK;
         for (size_t n = n_begin; n < n_end; n++) {
-            float compensation = 0;
-            for (size_t b = 0; b < nb; b++) {
-                unpack_block(in->storage, weights + n * stride, b0 + b, &blocks[b]);
-                compensation = fmaf(blocks[b].d, (float)blocks[b].sum, compensation);
-            }
+            for (size_t b = 0; b < nb; b++) unpack_block(in->storage, weights + n * stride, b0 + b, &blocks[b]);
             for (size_t m = 0; m < in->m; m++) {
-                const uint8_t *u = in->quantized + m * k + k0;
+                const int8_t *a = in->quantized + m * k + k0;
+                const float *scale = in->block_scale + m * total_blocks + b0;
                 float f = 0;
                 for (size_t b = 0; b < nb; b++) {
                     int32_t acc = 0;
-                    for (size_t j = 0; j < QBLOCK; j++) acc += (int32_t)u[b * QBLOCK + j] * blocks[b].q[j];
-                    f = fmaf((float)acc, blocks[b].d, f);
+                    for (size_t j = 0; j < QBLOCK; j++) acc += (int32_t)a[b * QBLOCK + j] * blocks[b].q[j];
+                    f = fmaf((float)acc, blocks[b].d * scale[b], f);
                     if (in->block_sums) f = fmaf(blocks[b].m, in->block_sums[m * total_blocks + b0 + b], f);
                 }
-                float t = fmaf(-(float)in->row_zero[m], compensation, f);
-                c[m * ldc + n] = fmaf(t, in->row_scale[m], c[m * ldc + n]);
+                c[m * ldc + n] += f;
             }
         }
     }
@@ -539,18 +517,48 @@ BF16_TARGET static void gemm_bf16_avx512(const decant_gemm_input *in, const uint
     }
 }
 
-// q8/q4 with VPDPBUSD. Panel layout for a chunk of nb blocks: per block, 8 groups × 32 columns × 4 bytes (1024 B),
-// then 32 f32 scales d, then (q4) 32 f32 minimums m; after the blocks, 32 f32 compensations Σ_b d·Σq.
+// q8/q4 with VPDPBUSD. Panel layout for a chunk of nb blocks: per block, 8 groups × 64 columns × 4 unsigned bytes
+// (q8 + 128, or q4), then 64 f32 scales d, then (q4) 64 f32 minimums m.
 #define VNNI_TARGET __attribute__((target("avx512f,avx512bw,avx512vl,avx512dq,avx512vnni,f16c,fma")))
-#define INT_MR512 6
+// 3 rows × 64 columns: 12 int32 and 12 f32 accumulators, 4 weight vectors and a broadcast fit the 32 registers
+// (6 × 32 spills the f32 accumulators), and a worker's share of N (512, 1536, 2048) is a whole number of panels.
+#ifndef INT_MR512
+#define INT_MR512 3
+#endif
+#ifndef INT_V512
+#define INT_V512 4
+#endif
+#define INT_NR512 (16 * INT_V512)
 
 static size_t int_block_stride(int storage, size_t nr) {
     return GROUPS * nr * 4 + nr * sizeof(float) * (storage == DECANT_STORAGE_Q4 ? 2 : 1);
 }
 
-/// The 32 bytes of integers of one block (q4 unpacked to 0…15), as 8 groups of 4.
-VNNI_TARGET static inline __m256i load_block_ints(int storage, const uint8_t *row, size_t block) {
-    if (storage == DECANT_STORAGE_Q8) return _mm256_loadu_si256((const __m256i *)(row + block * DECANT_Q8_BLOCK_BYTES + 2));
+/// Stores block `block`'s scale (and q4's minimum) of each of `count` columns starting at weight row `n0`.
+static void pack_scales(int storage, const uint8_t *weights, size_t stride, size_t n0, size_t n_end, size_t block,
+                        size_t count, float *d, float *m) {
+    for (size_t c = 0; c < count; c++) {
+        float scale = 0, minimum = 0;
+        if (n0 + c < n_end) {
+            const uint8_t *row = weights + (n0 + c) * stride;
+            if (storage == DECANT_STORAGE_Q8) {
+                scale = decant_f16_to_f32_one(decant_load_u16(row + block * DECANT_Q8_BLOCK_BYTES));
+            } else {
+                scale = decant_f16_to_f32_one(decant_load_u16(row + block * DECANT_Q4_BLOCK_BYTES));
+                minimum = decant_f16_to_f32_one(decant_load_u16(row + block * DECANT_Q4_BLOCK_BYTES + 2));
+            }
+        }
+        d[c] = scale;
+        if (m) m[c] = minimum;
+    }
+}
+
+/// The 32 integers of one block as 8 groups of 4 bytes: q4 unpacked to 0…15; q8 as stored, or + 128 (`unsigned_q8`).
+AVX2_TARGET static inline __m256i load_block_ints(int storage, const uint8_t *row, size_t block, int unsigned_q8) {
+    if (storage == DECANT_STORAGE_Q8) {
+        __m256i q = _mm256_loadu_si256((const __m256i *)(row + block * DECANT_Q8_BLOCK_BYTES + 2));
+        return unsigned_q8 ? _mm256_xor_si256(q, _mm256_set1_epi8((char)0x80)) : q;
+    }
     __m128i packed = _mm_loadu_si128((const __m128i *)(row + block * DECANT_Q4_BLOCK_BYTES + 4));
     __m128i low = _mm_and_si128(packed, _mm_set1_epi8(0x0F));
     __m128i high = _mm_and_si128(_mm_srli_epi16(packed, 4), _mm_set1_epi8(0x0F));
@@ -559,12 +567,10 @@ VNNI_TARGET static inline __m256i load_block_ints(int storage, const uint8_t *ro
 
 VNNI_TARGET static void pack_int_avx512(int storage, const uint8_t *weights, size_t stride, size_t n0, size_t n_end,
                                         size_t b0, size_t nb, uint8_t *panel) {
-    size_t block_stride = int_block_stride(storage, NR512);
-    const __m512i ones = _mm512_set1_epi8(1);
-    __m512 compensation[2] = {_mm512_setzero_ps(), _mm512_setzero_ps()};
+    size_t block_stride = int_block_stride(storage, INT_NR512);
     for (size_t b = 0; b < nb; b += 2) {
         size_t pair = min_size(2, nb - b);
-        for (size_t half = 0; half < 2; half++) {
+        for (size_t half = 0; half < INT_V512; half++) {
             __m512i rows[16];
             for (size_t c = 0; c < 16; c++) {
                 size_t n = n0 + half * 16 + c;
@@ -573,119 +579,102 @@ VNNI_TARGET static void pack_int_avx512(int storage, const uint8_t *weights, siz
                     continue;
                 }
                 const uint8_t *row = weights + n * stride;
-                __m256i first = load_block_ints(storage, row, b0 + b);
-                __m256i second = pair == 2 ? load_block_ints(storage, row, b0 + b + 1) : _mm256_setzero_si256();
+                __m256i first = load_block_ints(storage, row, b0 + b, 1);
+                __m256i second = pair == 2 ? load_block_ints(storage, row, b0 + b + 1, 1) : _mm256_setzero_si256();
                 rows[c] = _mm512_inserti64x4(_mm512_castsi256_si512(first), second, 1);
             }
             transpose16(rows);
             for (size_t t = 0; t < 8 * pair; t++) {
                 uint8_t *block = panel + (b + t / 8) * block_stride;
-                _mm512_store_si512(block + (t % 8) * NR512 * 4 + half * 64, rows[t]);
-            }
-            for (size_t p = 0; p < pair; p++) {
-                __m512i sums = _mm512_setzero_si512();
-                for (size_t g = 0; g < GROUPS; g++) sums = _mm512_dpbusd_epi32(sums, ones, rows[8 * p + g]);
-                uint8_t *block = panel + (b + p) * block_stride;
-                float *d = (float *)(block + GROUPS * NR512 * 4);
-                for (size_t c = 0; c < 16; c++) {
-                    size_t n = n0 + half * 16 + c;
-                    float scale = 0, minimum = 0;
-                    if (n < n_end) {
-                        const uint8_t *row = weights + n * stride;
-                        if (storage == DECANT_STORAGE_Q8) {
-                            scale = decant_f16_to_f32_one(decant_load_u16(row + (b0 + b + p) * DECANT_Q8_BLOCK_BYTES));
-                        } else {
-                            const uint8_t *q = row + (b0 + b + p) * DECANT_Q4_BLOCK_BYTES;
-                            scale = decant_f16_to_f32_one(decant_load_u16(q));
-                            minimum = decant_f16_to_f32_one(decant_load_u16(q + 2));
-                        }
-                    }
-                    d[half * 16 + c] = scale;
-                    if (storage == DECANT_STORAGE_Q4) d[NR512 + half * 16 + c] = minimum;
-                }
-                __m512 dv = _mm512_load_ps(d + half * 16);
-                compensation[half] = _mm512_fmadd_ps(dv, _mm512_cvtepi32_ps(sums), compensation[half]);
+                _mm512_store_si512(block + (t % 8) * INT_NR512 * 4 + half * 64, rows[t]);
             }
         }
+        for (size_t p = 0; p < pair; p++) {
+            float *d = (float *)(panel + (b + p) * block_stride + GROUPS * INT_NR512 * 4);
+            pack_scales(storage, weights, stride, n0, n_end, b0 + b + p, INT_NR512, d,
+                        storage == DECANT_STORAGE_Q4 ? d + INT_NR512 : NULL);
+        }
     }
-    float *out = (float *)(panel + nb * block_stride);
-    _mm512_store_ps(out, compensation[0]);
-    _mm512_store_ps(out + 16, compensation[1]);
 }
 
+/// Unsigned weight bytes × signed activation bytes. A q8 block's weights carry + 128, so its accumulator starts at
+/// the block's −128·Σa; a q4 block's are 0…15 as they are, and it starts at 0.
 VNNI_TARGET static inline __attribute__((always_inline)) void
-int_tile_avx512(size_t mr, int q4, const uint8_t *u, size_t ldu, const float *block_sums, size_t ld_sums,
-                const float *scale, const int32_t *zero, const uint8_t *panel, size_t nb, size_t block_stride, float *c,
+int_tile_avx512(size_t mr, int q4, const int8_t *a, size_t lda, const float *scale, const int32_t *correction,
+                const float *sums, size_t ld_blocks, const uint8_t *panel, size_t nb, size_t block_stride, float *c,
                 size_t ldc, size_t columns) {
-    __m512 f[INT_MR512][2];
-    for (size_t r = 0; r < mr; r++) f[r][0] = f[r][1] = _mm512_setzero_ps();
+    __m512 f[INT_MR512][INT_V512];
+    for (size_t r = 0; r < mr; r++)
+        for (size_t v = 0; v < INT_V512; v++) f[r][v] = _mm512_setzero_ps();
     for (size_t b = 0; b < nb; b++) {
         const uint8_t *block = panel + b * block_stride;
-        __m512i acc[INT_MR512][2];
-        for (size_t r = 0; r < mr; r++) acc[r][0] = acc[r][1] = _mm512_setzero_si512();
+        __m512i acc[INT_MR512][INT_V512];
+        for (size_t r = 0; r < mr; r++) {
+            __m512i start = q4 ? _mm512_setzero_si512() : _mm512_set1_epi32(correction[r * ld_blocks + b]);
+            for (size_t v = 0; v < INT_V512; v++) acc[r][v] = start;
+        }
         for (size_t g = 0; g < GROUPS; g++) {
-            __m512i w0 = _mm512_load_si512(block + g * NR512 * 4), w1 = _mm512_load_si512(block + g * NR512 * 4 + 64);
+            __m512i w[INT_V512];
+            for (size_t v = 0; v < INT_V512; v++) w[v] = _mm512_load_si512(block + g * INT_NR512 * 4 + v * 64);
             for (size_t r = 0; r < mr; r++) {
                 int32_t group;
-                memcpy(&group, u + r * ldu + b * QBLOCK + g * 4, 4);
+                memcpy(&group, a + r * lda + b * QBLOCK + g * 4, 4);
                 __m512i x = _mm512_set1_epi32(group);
-                acc[r][0] = _mm512_dpbusd_epi32(acc[r][0], x, w0);
-                acc[r][1] = _mm512_dpbusd_epi32(acc[r][1], x, w1);
+                for (size_t v = 0; v < INT_V512; v++) acc[r][v] = _mm512_dpbusd_epi32(acc[r][v], w[v], x);
             }
         }
-        const float *d = (const float *)(block + GROUPS * NR512 * 4);
-        __m512 d0 = _mm512_load_ps(d), d1 = _mm512_load_ps(d + 16);
+        const float *d = (const float *)(block + GROUPS * INT_NR512 * 4);
         for (size_t r = 0; r < mr; r++) {
-            f[r][0] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(acc[r][0]), d0, f[r][0]);
-            f[r][1] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(acc[r][1]), d1, f[r][1]);
+            __m512 s = _mm512_set1_ps(scale[r * ld_blocks + b]);
+            for (size_t v = 0; v < INT_V512; v++) {
+                f[r][v] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(acc[r][v]), _mm512_mul_ps(_mm512_load_ps(d + 16 * v), s), f[r][v]);
+            }
         }
         if (q4) {
-            __m512 m0 = _mm512_load_ps(d + NR512), m1 = _mm512_load_ps(d + NR512 + 16);
             for (size_t r = 0; r < mr; r++) {
-                __m512 s = _mm512_set1_ps(block_sums[r * ld_sums + b]);
-                f[r][0] = _mm512_fmadd_ps(m0, s, f[r][0]);
-                f[r][1] = _mm512_fmadd_ps(m1, s, f[r][1]);
+                __m512 x = _mm512_set1_ps(sums[r * ld_blocks + b]);
+                for (size_t v = 0; v < INT_V512; v++) {
+                    f[r][v] = _mm512_fmadd_ps(_mm512_load_ps(d + INT_NR512 + 16 * v), x, f[r][v]);
+                }
             }
         }
     }
-    const float *compensation = (const float *)(panel + nb * block_stride);
-    __m512 k0 = _mm512_load_ps(compensation), k1 = _mm512_load_ps(compensation + 16);
-    __mmask16 m0 = lanes16(columns), m1 = lanes16(columns > 16 ? columns - 16 : 0);
-    for (size_t r = 0; r < mr; r++) {
-        __m512 z = _mm512_set1_ps((float)zero[r]), s = _mm512_set1_ps(scale[r]);
-        __m512 t0 = _mm512_fnmadd_ps(z, k0, f[r][0]), t1 = _mm512_fnmadd_ps(z, k1, f[r][1]);
-        _mm512_mask_storeu_ps(c + r * ldc, m0, _mm512_fmadd_ps(t0, s, _mm512_maskz_loadu_ps(m0, c + r * ldc)));
-        _mm512_mask_storeu_ps(c + r * ldc + 16, m1, _mm512_fmadd_ps(t1, s, _mm512_maskz_loadu_ps(m1, c + r * ldc + 16)));
+    for (size_t v = 0; v < INT_V512; v++) {
+        __mmask16 mask = lanes16(columns > 16 * v ? columns - 16 * v : 0);
+        for (size_t r = 0; r < mr; r++) {
+            float *out = c + r * ldc + 16 * v;
+            _mm512_mask_storeu_ps(out, mask, _mm512_add_ps(_mm512_maskz_loadu_ps(mask, out), f[r][v]));
+        }
     }
 }
 
 #define DISPATCH_INT_ROWS(MR, CALL) \
-    switch (MR) { case 1: CALL(1); break; case 2: CALL(2); break; case 3: CALL(3); break; \
-    case 4: CALL(4); break; case 5: CALL(5); break; default: CALL(6); break; }
+    switch (MR) { case 1: CALL(1); break; case 2: CALL(2); break; default: CALL(INT_MR512); break; }
 
 VNNI_TARGET static void gemm_int_avx512(const decant_gemm_input *in, const uint8_t *weights, size_t n_begin, size_t n_end,
                                         float *c, size_t ldc, uint8_t *panel) {
     size_t k = in->k, total_blocks = k / QBLOCK, stride = row_bytes(in->storage, k);
     int q4 = in->storage == DECANT_STORAGE_Q4;
-    size_t block_stride = int_block_stride(in->storage, NR512);
+    size_t block_stride = int_block_stride(in->storage, INT_NR512);
     for (size_t k0 = 0; k0 < k; k0 += KC_INT) {
         size_t b0 = k0 / QBLOCK, nb = min_size(KC_INT, k - k0) / QBLOCK;
-        for (size_t n0 = n_begin; n0 < n_end; n0 += NR512) {
-            size_t columns = min_size(NR512, n_end - n0);
+        for (size_t n0 = n_begin; n0 < n_end; n0 += INT_NR512) {
+            size_t columns = min_size(INT_NR512, n_end - n0);
             pack_int_avx512(in->storage, weights, stride, n0, n_end, b0, nb, panel);
             for (size_t m0 = 0; m0 < in->m; m0 += INT_MR512) {
                 size_t mr = min_size(INT_MR512, in->m - m0);
-                const uint8_t *u = in->quantized + m0 * k + k0;
-                const float *sums = q4 ? in->block_sums + m0 * total_blocks + b0 : NULL;
+                const int8_t *a = in->quantized + m0 * k + k0;
+                size_t first = m0 * total_blocks + b0;
+                const float *sums = q4 ? in->block_sums + first : NULL;
                 float *out = c + m0 * ldc + n0;
                 if (q4) {
-#define INT_TILE_Q4(R) int_tile_avx512(R, 1, u, k, sums, total_blocks, in->row_scale + m0, in->row_zero + m0, panel, nb, \
-                                       block_stride, out, ldc, columns)
+#define INT_TILE_Q4(R) int_tile_avx512(R, 1, a, k, in->block_scale + first, in->block_correction + first, sums, \
+                                       total_blocks, panel, nb, block_stride, out, ldc, columns)
                     DISPATCH_INT_ROWS(mr, INT_TILE_Q4)
 #undef INT_TILE_Q4
                 } else {
-#define INT_TILE_Q8(R) int_tile_avx512(R, 0, u, k, NULL, 0, in->row_scale + m0, in->row_zero + m0, panel, nb, \
-                                       block_stride, out, ldc, columns)
+#define INT_TILE_Q8(R) int_tile_avx512(R, 0, a, k, in->block_scale + first, in->block_correction + first, NULL, \
+                                       total_blocks, panel, nb, block_stride, out, ldc, columns)
                     DISPATCH_INT_ROWS(mr, INT_TILE_Q8)
 #undef INT_TILE_Q8
                 }
@@ -696,7 +685,6 @@ VNNI_TARGET static void gemm_int_avx512(const decant_gemm_input *in, const uint8
 
 // MARK: - AVX2 paths (panels of 16 columns: two 8-lane vectors)
 
-#define AVX2_TARGET __attribute__((target("avx2,fma,f16c")))
 #define NR256 16
 
 /// Transposes an 8×8 matrix of 32-bit elements held as 8 rows.
@@ -812,139 +800,100 @@ AVX2_TARGET static void gemm_float_avx2(const decant_gemm_input *in, const uint8
     }
 }
 
-/// The integers of one block as 8 groups of 4 bytes (q4 unpacked to 0…15).
-AVX2_TARGET static inline __m256i load_block_ints_avx2(int storage, const uint8_t *row, size_t block) {
-    if (storage == DECANT_STORAGE_Q8) return _mm256_loadu_si256((const __m256i *)(row + block * DECANT_Q8_BLOCK_BYTES + 2));
-    __m128i packed = _mm_loadu_si128((const __m128i *)(row + block * DECANT_Q4_BLOCK_BYTES + 4));
-    __m128i low = _mm_and_si128(packed, _mm_set1_epi8(0x0F));
-    __m128i high = _mm_and_si128(_mm_srli_epi16(packed, 4), _mm_set1_epi8(0x0F));
-    return _mm256_inserti128_si256(_mm256_castsi128_si256(low), high, 1);
-}
-
-/// Σ of the 4 signed bytes in each 32-bit lane.
-AVX2_TARGET static inline __m256i group_sums_avx2(__m256i w) {
-    return _mm256_madd_epi16(_mm256_maddubs_epi16(_mm256_set1_epi8(1), w), _mm256_set1_epi16(1));
-}
-
-/// Panel for 16 columns: per block 8 groups × 16 columns × 4 bytes (512 B), 16 d, (q4) 16 m; then 16 compensations.
+/// Panel for 16 columns: per block 8 groups × 16 columns × 4 bytes (512 B), 16 d, (q4) 16 m. The AVX2 path keeps
+/// q8 signed (`unsigned_q8` 0); AVX-VNNI stores q8 + 128 for VPDPBUSD's unsigned side.
 AVX2_TARGET static void pack_int_avx2(int storage, const uint8_t *weights, size_t stride, size_t n0, size_t n_end, size_t b0,
-                                      size_t nb, uint8_t *panel) {
+                                      size_t nb, uint8_t *panel, int unsigned_q8) {
     size_t block_stride = int_block_stride(storage, NR256);
-    __m256 compensation[2] = {_mm256_setzero_ps(), _mm256_setzero_ps()};
     for (size_t b = 0; b < nb; b++) {
         uint8_t *block = panel + b * block_stride;
-        float *d = (float *)(block + GROUPS * NR256 * 4);
         for (size_t half = 0; half < 2; half++) {
             __m256 rows[8];
             for (size_t c = 0; c < 8; c++) {
                 size_t n = n0 + half * 8 + c;
-                rows[c] = n < n_end ? _mm256_castsi256_ps(load_block_ints_avx2(storage, weights + n * stride, b0 + b))
+                rows[c] = n < n_end ? _mm256_castsi256_ps(load_block_ints(storage, weights + n * stride, b0 + b, unsigned_q8))
                                     : _mm256_setzero_ps();
             }
             transpose8(rows);
-            __m256i sums = _mm256_setzero_si256();
             for (size_t g = 0; g < GROUPS; g++) {
                 _mm256_store_si256((__m256i *)(block + g * NR256 * 4 + half * 32), _mm256_castps_si256(rows[g]));
-                sums = _mm256_add_epi32(sums, group_sums_avx2(_mm256_castps_si256(rows[g])));
             }
-            for (size_t c = 0; c < 8; c++) {
-                size_t n = n0 + half * 8 + c;
-                float scale = 0, minimum = 0;
-                if (n < n_end) {
-                    const uint8_t *row = weights + n * stride;
-                    if (storage == DECANT_STORAGE_Q8) {
-                        scale = decant_f16_to_f32_one(decant_load_u16(row + (b0 + b) * DECANT_Q8_BLOCK_BYTES));
-                    } else {
-                        const uint8_t *q = row + (b0 + b) * DECANT_Q4_BLOCK_BYTES;
-                        scale = decant_f16_to_f32_one(decant_load_u16(q));
-                        minimum = decant_f16_to_f32_one(decant_load_u16(q + 2));
-                    }
-                }
-                d[half * 8 + c] = scale;
-                if (storage == DECANT_STORAGE_Q4) d[NR256 + half * 8 + c] = minimum;
-            }
-            compensation[half] = _mm256_fmadd_ps(_mm256_load_ps(d + half * 8), _mm256_cvtepi32_ps(sums), compensation[half]);
         }
+        float *d = (float *)(block + GROUPS * NR256 * 4);
+        pack_scales(storage, weights, stride, n0, n_end, b0 + b, NR256, d, storage == DECANT_STORAGE_Q4 ? d + NR256 : NULL);
     }
-    float *out = (float *)(panel + nb * block_stride);
-    _mm256_store_ps(out, compensation[0]);
-    _mm256_store_ps(out + 8, compensation[1]);
 }
 
-/// The AVX2 and AVX-VNNI integer tiles share this body; they differ in the 4-byte dot product. AVX2 has no
-/// u8×s8 → s32 instruction and VPMADDUBSW saturates at 16 bits (255·127·2 > 32767), so it multiplies the signed
-/// activations s = u − 128 (|s| ≤ 128, |s·q + s·q| ≤ 32512) by the sign trick and its sums are Σ (u − 128)·q:
-/// its zero point is z − 128. VPDPBUSD sums Σ u·q directly.
+/// The AVX2 and AVX-VNNI integer tiles share this body and differ in the 4-byte dot product DOT and in where a q8
+/// block's accumulator starts (INIT).
 #define INT_MAX_MR256 3
-#define INT_TILE_AVX2_BODY(DOT, ZERO_SHIFT)                                                                          \
+#define INT_TILE_AVX2_BODY(DOT, INIT)                                                                                 \
     __m256 f[INT_MAX_MR256][2];                                                                                       \
     for (size_t r = 0; r < mr; r++) f[r][0] = f[r][1] = _mm256_setzero_ps();                                          \
     for (size_t b = 0; b < nb; b++) {                                                                                 \
         const uint8_t *block = panel + b * block_stride;                                                              \
         __m256i acc[INT_MAX_MR256][2];                                                                                \
-        for (size_t r = 0; r < mr; r++) acc[r][0] = acc[r][1] = _mm256_setzero_si256();                               \
+        for (size_t r = 0; r < mr; r++) acc[r][0] = acc[r][1] = INIT(r, b);                                           \
         for (size_t g = 0; g < GROUPS; g++) {                                                                         \
             __m256i w0 = _mm256_load_si256((const __m256i *)(block + g * NR256 * 4));                                 \
             __m256i w1 = _mm256_load_si256((const __m256i *)(block + g * NR256 * 4 + 32));                            \
             for (size_t r = 0; r < mr; r++) {                                                                         \
                 int32_t group;                                                                                        \
-                memcpy(&group, u + r * ldu + b * QBLOCK + g * 4, 4);                                                  \
+                memcpy(&group, a + r * lda + b * QBLOCK + g * 4, 4);                                                  \
                 __m256i x = _mm256_set1_epi32(group);                                                                 \
-                DOT(acc[r][0], x, w0);                                                                                \
-                DOT(acc[r][1], x, w1);                                                                                \
+                DOT(acc[r][0], w0, x);                                                                                \
+                DOT(acc[r][1], w1, x);                                                                                \
             }                                                                                                         \
         }                                                                                                             \
         const float *d = (const float *)(block + GROUPS * NR256 * 4);                                                 \
         __m256 d0 = _mm256_load_ps(d), d1 = _mm256_load_ps(d + 8);                                                    \
         for (size_t r = 0; r < mr; r++) {                                                                             \
-            f[r][0] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(acc[r][0]), d0, f[r][0]);                                    \
-            f[r][1] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(acc[r][1]), d1, f[r][1]);                                    \
+            __m256 s = _mm256_set1_ps(scale[r * ld_blocks + b]);                                                      \
+            f[r][0] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(acc[r][0]), _mm256_mul_ps(d0, s), f[r][0]);                  \
+            f[r][1] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(acc[r][1]), _mm256_mul_ps(d1, s), f[r][1]);                  \
         }                                                                                                             \
-        if (block_sums) {                                                                                             \
+        if (sums) {                                                                                                   \
             __m256 m0 = _mm256_load_ps(d + NR256), m1 = _mm256_load_ps(d + NR256 + 8);                                \
             for (size_t r = 0; r < mr; r++) {                                                                         \
-                __m256 s = _mm256_set1_ps(block_sums[r * ld_sums + b]);                                               \
-                f[r][0] = _mm256_fmadd_ps(m0, s, f[r][0]);                                                            \
-                f[r][1] = _mm256_fmadd_ps(m1, s, f[r][1]);                                                            \
+                __m256 x = _mm256_set1_ps(sums[r * ld_blocks + b]);                                                   \
+                f[r][0] = _mm256_fmadd_ps(m0, x, f[r][0]);                                                            \
+                f[r][1] = _mm256_fmadd_ps(m1, x, f[r][1]);                                                            \
             }                                                                                                         \
         }                                                                                                             \
     }                                                                                                                 \
-    const float *compensation = (const float *)(panel + nb * block_stride);                                           \
-    __m256 k0 = _mm256_load_ps(compensation), k1 = _mm256_load_ps(compensation + 8);                                  \
     size_t c0 = min_size(columns, 8), c1 = columns > 8 ? columns - 8 : 0;                                             \
     for (size_t r = 0; r < mr; r++) {                                                                                 \
-        __m256 z = _mm256_set1_ps((float)(zero[r] - (ZERO_SHIFT))), s = _mm256_set1_ps(scale[r]);                     \
-        store8(c + r * ldc, _mm256_fmadd_ps(_mm256_fnmadd_ps(z, k0, f[r][0]), s, load8(c + r * ldc, c0)), c0);        \
-        if (c1) {                                                                                                     \
-            __m256 t1 = _mm256_fnmadd_ps(z, k1, f[r][1]);                                                             \
-            store8(c + r * ldc + 8, _mm256_fmadd_ps(t1, s, load8(c + r * ldc + 8, c1)), c1);                          \
-        }                                                                                                             \
+        store8(c + r * ldc, _mm256_add_ps(load8(c + r * ldc, c0), f[r][0]), c0);                                      \
+        if (c1) store8(c + r * ldc + 8, _mm256_add_ps(load8(c + r * ldc + 8, c1), f[r][1]), c1);                      \
     }
 
-#define DOT_AVX2(ACC, X, W)                                                                                           \
+/// Σ w·x over each 4-byte group, both signed: |x|·(w with x's sign), pairs summed in 16 bits (≤ 2·127·127).
+#define DOT_AVX2(ACC, W, X)                                                                                           \
     do {                                                                                                              \
-        __m256i s_ = _mm256_xor_si256((X), _mm256_set1_epi8((char)0x80));                                             \
-        __m256i p_ = _mm256_maddubs_epi16(_mm256_abs_epi8(s_), _mm256_sign_epi8((W), s_));                            \
+        __m256i p_ = _mm256_maddubs_epi16(_mm256_abs_epi8(X), _mm256_sign_epi8((W), (X)));                            \
         (ACC) = _mm256_add_epi32((ACC), _mm256_madd_epi16(p_, _mm256_set1_epi16(1)));                                 \
     } while (0)
+#define INIT_AVX2(R, B) _mm256_setzero_si256()
 
 #define INT_TILE_PARAMETERS                                                                                           \
-    size_t mr, const uint8_t *u, size_t ldu, const float *block_sums, size_t ld_sums, const float *scale,             \
-    const int32_t *zero, const uint8_t *panel, size_t nb, size_t block_stride, float *c, size_t ldc, size_t columns
+    size_t mr, const int8_t *a, size_t lda, const float *scale, const int32_t *correction, const float *sums,         \
+    size_t ld_blocks, const uint8_t *panel, size_t nb, size_t block_stride, float *c, size_t ldc, size_t columns
 
 AVX2_TARGET static inline __attribute__((always_inline)) void int_tile_avx2(INT_TILE_PARAMETERS) {
-    INT_TILE_AVX2_BODY(DOT_AVX2, 128)
+    (void)correction;
+    INT_TILE_AVX2_BODY(DOT_AVX2, INIT_AVX2)
 }
 
 #define AVX_VNNI_TARGET __attribute__((target("avx2,fma,f16c,avxvnni")))
-#define DOT_AVX_VNNI(ACC, X, W) ((ACC) = _mm256_dpbusd_avx_epi32((ACC), (X), (W)))
+#define DOT_AVX_VNNI(ACC, W, X) ((ACC) = _mm256_dpbusd_avx_epi32((ACC), (W), (X)))
+#define INIT_AVX_VNNI(R, B) (sums ? _mm256_setzero_si256() : _mm256_set1_epi32(correction[(R) * ld_blocks + (B)]))
 AVX_VNNI_TARGET static inline __attribute__((always_inline)) void int_tile_avx_vnni(INT_TILE_PARAMETERS) {
-    INT_TILE_AVX2_BODY(DOT_AVX_VNNI, 0)
+    INT_TILE_AVX2_BODY(DOT_AVX_VNNI, INIT_AVX_VNNI)
 }
 
-/// Drives a 16-column integer tile over the panel; TILE_MR rows at a time (the sign trick needs more registers
+/// Drives a 16-column integer tile over the panel, TILE_MR rows at a time (the sign trick needs more registers
 /// per row than VPDPBUSD, so AVX2 takes 2 rows and AVX-VNNI 3 within the 16 ymm registers).
-#define GEMM_INT_AVX2_DRIVER(NAME, TARGET, TILE, TILE_MR)                                                             \
+#define GEMM_INT_AVX2_DRIVER(NAME, TARGET, TILE, TILE_MR, UNSIGNED_Q8)                                                \
     TARGET static void NAME(const decant_gemm_input *in, const uint8_t *weights, size_t n_begin, size_t n_end,        \
                             float *c, size_t ldc, uint8_t *panel) {                                                   \
         size_t k = in->k, total_blocks = k / QBLOCK, stride = row_bytes(in->storage, k);                              \
@@ -953,26 +902,27 @@ AVX_VNNI_TARGET static inline __attribute__((always_inline)) void int_tile_avx_v
             size_t b0 = k0 / QBLOCK, nb = min_size(KC_INT, k - k0) / QBLOCK;                                          \
             for (size_t n0 = n_begin; n0 < n_end; n0 += NR256) {                                                      \
                 size_t columns = min_size(NR256, n_end - n0);                                                         \
-                pack_int_avx2(in->storage, weights, stride, n0, n_end, b0, nb, panel);                                \
+                pack_int_avx2(in->storage, weights, stride, n0, n_end, b0, nb, panel, UNSIGNED_Q8);                   \
                 for (size_t m0 = 0; m0 < in->m; m0 += TILE_MR) {                                                      \
                     size_t mr = min_size(TILE_MR, in->m - m0);                                                        \
-                    const uint8_t *u = in->quantized + m0 * k + k0;                                                   \
-                    const float *sums = in->block_sums ? in->block_sums + m0 * total_blocks + b0 : NULL;              \
+                    const int8_t *a = in->quantized + m0 * k + k0;                                                    \
+                    size_t first = m0 * total_blocks + b0;                                                            \
+                    const float *sums = in->block_sums ? in->block_sums + first : NULL;                               \
+                    const float *scale = in->block_scale + first;                                                     \
+                    const int32_t *correction = in->block_correction + first;                                         \
                     float *out = c + m0 * ldc + n0;                                                                   \
-                    const float *scale = in->row_scale + m0;                                                          \
-                    const int32_t *zero = in->row_zero + m0;                                                          \
                     switch (mr) {                                                                                     \
-                    case 1: TILE(1, u, k, sums, total_blocks, scale, zero, panel, nb, block_stride, out, ldc, columns); break; \
-                    case 2: TILE(2, u, k, sums, total_blocks, scale, zero, panel, nb, block_stride, out, ldc, columns); break; \
-                    default: TILE(3, u, k, sums, total_blocks, scale, zero, panel, nb, block_stride, out, ldc, columns); break; \
+                    case 1: TILE(1, a, k, scale, correction, sums, total_blocks, panel, nb, block_stride, out, ldc, columns); break; \
+                    case 2: TILE(2, a, k, scale, correction, sums, total_blocks, panel, nb, block_stride, out, ldc, columns); break; \
+                    default: TILE(3, a, k, scale, correction, sums, total_blocks, panel, nb, block_stride, out, ldc, columns); break; \
                     }                                                                                                 \
                 }                                                                                                     \
             }                                                                                                         \
         }                                                                                                             \
     }
 
-GEMM_INT_AVX2_DRIVER(gemm_int_avx2, AVX2_TARGET, int_tile_avx2, 2)
-GEMM_INT_AVX2_DRIVER(gemm_int_avx_vnni, AVX_VNNI_TARGET, int_tile_avx_vnni, 3)
+GEMM_INT_AVX2_DRIVER(gemm_int_avx2, AVX2_TARGET, int_tile_avx2, 2, 0)
+GEMM_INT_AVX2_DRIVER(gemm_int_avx_vnni, AVX_VNNI_TARGET, int_tile_avx_vnni, 3, 1)
 
 #endif  // DECANT_X86
 
@@ -981,7 +931,7 @@ GEMM_INT_AVX2_DRIVER(gemm_int_avx_vnni, AVX_VNNI_TARGET, int_tile_avx_vnni, 3)
 size_t decant_gemm_workspace_bytes(int storage, int path, size_t k) {
     (void)k;
     size_t float_panel = KC_FLOAT * 32 * sizeof(float);
-    size_t int_panel = (KC_INT / QBLOCK) * int_block_stride(DECANT_STORAGE_Q4, 32) + 32 * sizeof(float);
+    size_t int_panel = (KC_INT / QBLOCK) * int_block_stride(DECANT_STORAGE_Q4, 64);
     size_t portable = KC_INT / QBLOCK * sizeof(unpacked_block) + KC_FLOAT * sizeof(float);
     (void)storage;
     (void)path;

@@ -162,8 +162,8 @@ public final class BertQAModel: @unchecked Sendable {
         }
     }
 
-    /// Columns are split between workers in multiples of the widest kernel panel.
-    static let productColumnTile = 32
+    /// Columns are split between workers in multiples of the widest kernel panel (64 for AVX512-VNNI).
+    static let productColumnTile = 64
 
     /// Bytes of prepared activations and of per-worker kernel scratch the largest product of a batch needs.
     private func productBuffers(rows: Int) -> (input: Int, scratch: Int) {

@@ -9,10 +9,12 @@ import Testing
 /// from what the path rounds (with S = Σ_k |a_k·ŵ_k|, the scale of the rounding errors of a dot product):
 ///   - f32 panels (f16, bf16 without AVX512-BF16): K·2⁻²⁴·(S + |c₀|), f32 accumulation;
 ///   - AVX512-BF16: 2⁻⁸·S more, since A is rounded to bf16 (relative error ≤ 2⁻⁹ per value);
-///   - q8/q4: 0.51·s·Σ_k |d·q_k| more, s the row's activation step: rounding a row to u8 moves each value by at
-///     most s/2, and the products are exact in integers, so only that and the f32 scaling remain;
-/// and with the portable path, which does the same arithmetic without vectors: within 10⁻³·s·Σ|d·q| + 10⁻⁶·S
-/// (the AVX2 q8/q4 path sums Σ (u − 128)·q and moves 128·Σq to the end, so its f32 roundings differ).
+///   - q8/q4: 0.51·Σ_b s_b·Σ_{k∈b} |d·q_k| more, s_b the step of the activations' block b: rounding a block to
+///     int8 moves each value by at most s_b/2, and the block products are exact in integers, so only that and
+///     the f32 scaling remain;
+/// and with the portable path, which does the same arithmetic without vectors, within the same bound (the vector
+/// paths compute the same integers and the same f32 operations in the same order, so in practice they agree
+/// bit for bit).
 @Suite struct WeightGEMMTests {
     /// Which storage types each implementation covers.
     static let storagesByPath: [Int32: [Int32]] = [
@@ -83,10 +85,11 @@ import Testing
 
     struct Result {
         let c: [Float]
-        let rowScale: [Float]
+        /// m × k/32 activation steps (empty for float paths).
+        let blockScale: [Float]
     }
 
-    /// C = 1 + A·Ŵᵀ on `path`, with the activations' row steps (0 for float paths).
+    /// C = 1 + A·Ŵᵀ on `path`, with the activations' block steps.
     static func run(_ storage: Int32, _ path: Int32, a: [Float], m: Int, k: Int, weights: [UInt8], n: Int) throws -> Result {
         var input = decant_gemm_input()
         let buffer = UnsafeMutableRawPointer.allocate(byteCount: max(64, decant_gemm_input_bytes(storage, path, m, k)), alignment: 64)
@@ -94,7 +97,7 @@ import Testing
         let scratch = UnsafeMutableRawPointer.allocate(byteCount: decant_gemm_workspace_bytes(storage, path, k), alignment: 64)
         defer { scratch.deallocate() }
         var c = [Float](repeating: 1, count: m * n)
-        var steps = [Float](repeating: 0, count: m)
+        var steps: [Float] = []
         try a.withUnsafeBufferPointer { a in
             try #require(decant_gemm_input_init(&input, storage, path, a.baseAddress, k, m, k, buffer) == 0)
             // Prepared in two row ranges, as two workers would.
@@ -103,9 +106,9 @@ import Testing
             // Columns in two ranges too; the split need not fall on a panel boundary.
             try #require(decant_gemm_run(&input, weights, 0, n / 3, &c, n, scratch) == 0)
             try #require(decant_gemm_run(&input, weights, n / 3, n, &c, n, scratch) == 0)
-            if let scale = input.row_scale { steps = Array(UnsafeBufferPointer(start: scale, count: m)) }
+            if let scale = input.block_scale { steps = Array(UnsafeBufferPointer(start: scale, count: m * (k / 32))) }
         }
-        return Result(c: c, rowScale: steps)
+        return Result(c: c, blockScale: steps)
     }
 
     /// Checks `path` against the double reference and the portable path for every shape.
@@ -120,21 +123,21 @@ import Testing
             var worstReference = 0.0, worstPortable = 0.0
             for row in 0..<m {
                 for column in 0..<n {
-                    var exact = 1.0, magnitude = 1.0, quantized = 0.0
+                    var exact = 1.0, magnitude = 1.0, rounding = 0.0
                     for j in 0..<k {
                         let product = Double(a[row * k + j]) * Double(w.decoded[column * k + j])
                         exact += product
                         magnitude += abs(product)
-                        quantized += abs(Double(w.decoded[column * k + j] - w.minimum[column * k + j]))
+                        if blocked {
+                            let step = Double(result.blockScale[row * (k / 32) + j / 32])
+                            rounding += step * abs(Double(w.decoded[column * k + j] - w.minimum[column * k + j]))
+                        }
                     }
-                    let step = Double(result.rowScale[row])
-                    var bound = accumulation * magnitude
-                    if blocked { bound += 0.51 * step * quantized }
+                    var bound = accumulation * magnitude + 0.51 * rounding
                     if path == Int32(DECANT_GEMM_AVX512_BF16) { bound += 0x1p-8 * magnitude }
                     let value = Double(result.c[row * n + column])
                     worstReference = max(worstReference, abs(value - exact) / bound)
-                    let agreement = blocked ? 1e-3 * step * quantized + 1e-6 * magnitude : bound
-                    worstPortable = max(worstPortable, abs(value - Double(portable.c[row * n + column])) / agreement)
+                    worstPortable = max(worstPortable, abs(value - Double(portable.c[row * n + column])) / bound)
                 }
             }
             #expect(worstReference <= 1, "storage \(storage) path \(path) \(m)×\(n)×\(k): error/bound \(worstReference) vs reference")
@@ -160,33 +163,37 @@ import Testing
     @Test(.enabled(if: runs(Int32(DECANT_GEMM_AVX512_BF16)), "needs AVX512-BF16"))
     func avx512BF16() throws { try Self.check(storage: Self.bf16, path: Int32(DECANT_GEMM_AVX512_BF16)) }
 
-    /// Every integer path sees the same u8 rows, scales and zero points (the vector quantizer rounds like the
+    /// Every integer path sees the same int8 blocks, steps and corrections (the vector quantizer rounds like the
     /// scalar one), so their products differ only in f32 rounding.
     @Test func everyIntegerPathQuantizesTheActivationsIdentically() throws {
         let (m, k) = (9, 96)
+        let blocks = m * k / 32
         let a = Self.activations(m: m, k: k, seed: 3)
-        func prepared(_ path: Int32) throws -> (bytes: [UInt8], scales: [Float], zeros: [Int32]) {
+        func prepared(_ path: Int32) throws -> (values: [Int8], scales: [Float], corrections: [Int32]) {
             var input = decant_gemm_input()
             let buffer = UnsafeMutableRawPointer.allocate(byteCount: decant_gemm_input_bytes(Self.q8, path, m, k), alignment: 64)
             defer { buffer.deallocate() }
             try #require(decant_gemm_input_init(&input, Self.q8, path, a, k, m, k, buffer) == 0)
             decant_gemm_input_prepare(&input, 0, m)
             return (Array(UnsafeBufferPointer(start: input.quantized, count: m * k)),
-                    Array(UnsafeBufferPointer(start: input.row_scale, count: m)),
-                    Array(UnsafeBufferPointer(start: input.row_zero, count: m)))
+                    Array(UnsafeBufferPointer(start: input.block_scale, count: blocks)),
+                    Array(UnsafeBufferPointer(start: input.block_correction, count: blocks)))
         }
         let reference = try prepared(Int32(DECANT_GEMM_PORTABLE))
         for path in [DECANT_GEMM_AVX2, DECANT_GEMM_AVX_VNNI, DECANT_GEMM_AVX512_VNNI].map(Int32.init)
         where decant_gemm_path_available(Self.q8, path) != 0 {
             let other = try prepared(path)
-            #expect(other.bytes == reference.bytes, "path \(path)")
+            #expect(other.values == reference.values, "path \(path)")
             #expect(other.scales == reference.scales, "path \(path)")
-            #expect(other.zeros == reference.zeros, "path \(path)")
+            #expect(other.corrections == reference.corrections, "path \(path)")
         }
-        // Each row spans 0…255 around its zero point: the u8 grid is used in full.
-        for row in 0..<m {
-            let bytes = reference.bytes[(row * k)..<((row + 1) * k)]
-            #expect(bytes.min() == 0 && bytes.max() == 255)
+        // Each block uses the whole ±127 grid, its step is max|a|/127, and its correction is −128·Σq.
+        for block in 0..<blocks {
+            let values = reference.values[(block * 32)..<((block + 1) * 32)]
+            let inputs = a[(block * 32)..<((block + 1) * 32)]
+            #expect(values.map { abs(Int($0)) }.max() == 127)
+            #expect(reference.scales[block] == inputs.map(abs).max()! / 127)
+            #expect(reference.corrections[block] == -128 * values.reduce(0) { $0 + Int32($1) })
         }
     }
 

@@ -93,7 +93,7 @@ void decant_softmax_rows(float *x, size_t rows, size_t cols, size_t ld, const fl
 // C[m, n] += Σ_k A[m, k] · Ŵ[n, k] for the Linear layers, Ŵ being f16/bf16/q8/q4 weights ([N, K], row-major, in the
 // .decant byte layouts) read in place. Each path is a separate implementation; a path the CPU lacks is refused
 // (-1), never lowered, so a test can tell "ran" from "skipped". All paths of a storage type agree within the
-// bounds Tests/InferenceTests/WeightGEMMTests.swift states; q8/q4 quantize the activations of each row to u8.
+// bounds Tests/InferenceTests/WeightGEMMTests.swift states; q8/q4 quantize the activations to int8 in blocks of 32.
 
 /// Storage codes, the same numbers as the .decant directory.
 enum { DECANT_STORAGE_F32 = 0, DECANT_STORAGE_F16 = 1, DECANT_STORAGE_BF16 = 2, DECANT_STORAGE_Q8 = 3, DECANT_STORAGE_Q4 = 4 };
@@ -116,11 +116,12 @@ typedef struct {
     size_t k;
     const float *a;
     size_t lda;
-    /// q8/q4: m × k bytes, row r ≈ a[r] / row_scale[r] + row_zero[r].
-    uint8_t *quantized;
-    float *row_scale;
-    int32_t *row_zero;
-    /// q4: Σ of each row's 32-value blocks divided by the row scale (m × k/32).
+    /// q8/q4: m × k int8, quantized in blocks of 32 along k: a[r][j] ≈ block_scale[r][j / 32] · quantized[r][j].
+    int8_t *quantized;
+    /// m × k/32: each block's scale (max |a| / 127; NaN for a block holding NaN or ±inf), −128 · Σ quantized (the
+    /// start of a q8 block's VPDPBUSD sum, whose weights carry + 128) and, for q4, the exact f32 Σ a.
+    float *block_scale;
+    int32_t *block_correction;
     float *block_sums;
     /// AVX512_BF16: the rows rounded to bf16, bf16_ld (k rounded up to even, zero-padded) apart.
     uint16_t *bf16;
