@@ -565,6 +565,26 @@ AVX2_TARGET static inline __m256i load_block_ints(int storage, const uint8_t *ro
     return _mm256_inserti128_si256(_mm256_castsi128_si256(low), high, 1);
 }
 
+/// pack_scales for 64 columns: one 32-bit gather per 16 columns fetches d (and q4's m right after it).
+VNNI_TARGET static void pack_scales_avx512(int storage, const uint8_t *weights, size_t stride, size_t n0, size_t n_end,
+                                           size_t block, float *d) {
+    size_t block_bytes = storage == DECANT_STORAGE_Q8 ? DECANT_Q8_BLOCK_BYTES : DECANT_Q4_BLOCK_BYTES;
+    __m512i offsets = _mm512_mullo_epi32(_mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15),
+                                         _mm512_set1_epi32((int)stride));
+    for (size_t v = 0; v < INT_V512; v++) {
+        size_t first = n0 + 16 * v;
+        __m512i words = _mm512_setzero_si512();
+        if (first < n_end) {
+            const uint8_t *base = weights + first * stride + block * block_bytes;
+            words = _mm512_mask_i32gather_epi32(words, lanes16(n_end - first), offsets, base, 1);
+        }
+        _mm512_store_ps(d + 16 * v, _mm512_cvtph_ps(_mm512_cvtepi32_epi16(words)));
+        if (storage == DECANT_STORAGE_Q4) {
+            _mm512_store_ps(d + INT_NR512 + 16 * v, _mm512_cvtph_ps(_mm512_cvtepi32_epi16(_mm512_srli_epi32(words, 16))));
+        }
+    }
+}
+
 VNNI_TARGET static void pack_int_avx512(int storage, const uint8_t *weights, size_t stride, size_t n0, size_t n_end,
                                         size_t b0, size_t nb, uint8_t *panel) {
     size_t block_stride = int_block_stride(storage, INT_NR512);
@@ -591,8 +611,7 @@ VNNI_TARGET static void pack_int_avx512(int storage, const uint8_t *weights, siz
         }
         for (size_t p = 0; p < pair; p++) {
             float *d = (float *)(panel + (b + p) * block_stride + GROUPS * INT_NR512 * 4);
-            pack_scales(storage, weights, stride, n0, n_end, b0 + b + p, INT_NR512, d,
-                        storage == DECANT_STORAGE_Q4 ? d + INT_NR512 : NULL);
+            pack_scales_avx512(storage, weights, stride, n0, n_end, b0 + b + p, d);
         }
     }
 }
