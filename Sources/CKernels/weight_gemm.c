@@ -6,7 +6,8 @@
 /// to bytes, scales to f32), which then meets every row of A while it sits in L1. So each weight is decoded once
 /// per product, never into a whole-tensor copy, and the chunk of A (M × chunk) stays in L2 across panels.
 ///
-///   - f16 (and bf16 without AVX512-BF16): the panel holds f32, the micro-kernel is an f32 FMA tile.
+///   - f16 (and bf16 without AVX512-BF16): the panel holds f32, the micro-kernel is an f32 FMA tile. f32 weights
+///     take the same route (a plain transpose), which beats OpenBLAS on short inputs (BertQAModel decides).
 ///   - bf16 with AVX512-BF16: A is rounded to bf16 once per product, the panel holds bf16 pairs and
 ///     VDPBF16PS multiplies two pairs per lane.
 ///   - q8 / q4: A is quantized once per product to int8 in blocks of 32 along K, like the weights: per block a
@@ -68,7 +69,7 @@ static int cpu_avx512(void) {
 }
 
 int decant_gemm_path_available(int storage, int path) {
-    if (storage != DECANT_STORAGE_F16 && storage != DECANT_STORAGE_BF16 && !is_block_storage(storage)) return 0;
+    if (storage < DECANT_STORAGE_F32 || storage > DECANT_STORAGE_Q4) return 0;
     switch (path) {
     case DECANT_GEMM_PORTABLE: return 1;
     case DECANT_GEMM_AVX2: return cpu_avx2_fma_f16c();
@@ -269,6 +270,7 @@ static void decode_row_part(int storage, const uint8_t *row, size_t k0, size_t c
     case DECANT_STORAGE_BF16:
         for (size_t j = 0; j < count; j++) out[j] = decant_float((uint32_t)decant_load_u16(row + 2 * (k0 + j)) << 16);
         break;
+    case DECANT_STORAGE_F32: memcpy(out, row + 4 * k0, 4 * count); break;
     default: break;
     }
 }
@@ -385,6 +387,10 @@ AVX512_TARGET static void pack_float_avx512(int storage, const uint8_t *weights,
                 size_t n = n0 + half * 16 + c;
                 if (n >= n_end) {
                     rows[c] = _mm512_setzero_si512();
+                    continue;
+                }
+                if (storage == DECANT_STORAGE_F32) {
+                    rows[c] = _mm512_maskz_loadu_epi32(lanes16(valid), weights + n * stride + 4 * (k0 + kk));
                     continue;
                 }
                 __m256i h = _mm256_maskz_loadu_epi16(lanes16(valid), weights + n * stride + 2 * (k0 + kk));
@@ -725,8 +731,14 @@ AVX2_TARGET static inline void transpose8(__m256 r[8]) {
     }
 }
 
-/// Up to 8 values of a f16/bf16 row as f32 (zero beyond `valid`).
+/// Up to 8 values of a f32/f16/bf16 row as f32 (zero beyond `valid`).
 AVX2_TARGET static inline __m256 load8_as_float(int storage, const uint8_t *p, size_t valid) {
+    if (storage == DECANT_STORAGE_F32) {
+        float values[8] = {0};
+        if (valid >= 8) return _mm256_loadu_ps((const float *)p);
+        memcpy(values, p, 4 * valid);
+        return _mm256_loadu_ps(values);
+    }
     uint16_t buffer[8] = {0};
     const uint8_t *source = p;
     if (valid < 8) {
@@ -746,7 +758,8 @@ AVX2_TARGET static void pack_float_avx2(int storage, const uint8_t *weights, siz
             __m256 rows[8];
             for (size_t c = 0; c < 8; c++) {
                 size_t n = n0 + half * 8 + c;
-                rows[c] = n < n_end ? load8_as_float(storage, weights + n * stride + 2 * (k0 + kk), valid) : _mm256_setzero_ps();
+                size_t offset = (storage == DECANT_STORAGE_F32 ? 4 : 2) * (k0 + kk);
+                rows[c] = n < n_end ? load8_as_float(storage, weights + n * stride + offset, valid) : _mm256_setzero_ps();
             }
             transpose8(rows);
             for (size_t t = 0; t < valid; t++) _mm256_store_ps(panel + (kk + t) * NR256 + half * 8, rows[t]);

@@ -35,7 +35,7 @@ public final class BertQAModel: @unchecked Sendable {
         self.config = config
         self.weights = try BertWeights(config: config, source: source)
         var paths: [StorageType: Int32] = [:]
-        for storage in StorageType.allCases where storage != .f32 {
+        for storage in StorageType.allCases {
             let path = productPaths[storage] ?? decant_gemm_best_path(storage.kernelCode)
             guard decant_gemm_path_available(storage.kernelCode, path) != 0 else {
                 throw .invalidConfig("the \(storage.rawValue) product kernel \(path) does not run on this CPU")
@@ -132,12 +132,13 @@ public final class BertQAModel: @unchecked Sendable {
         }
     }
 
-    /// out[r, j] += Σ_k input[r, k] · W[j, k]: OpenBLAS for f32 weights, `decant_gemm_run` on the weights in their
-    /// storage type otherwise, its output columns split between the workers (each unpacks only its own weights).
+    /// out[r, j] += Σ_k input[r, k] · W[j, k]: `decant_gemm_run` on the weights in their storage type, its output
+    /// columns split between the workers (each unpacks only its own weights); OpenBLAS for f32 weights and more
+    /// than `openBLASMinimumRows` rows.
     private func product(_ input: UnsafePointer<Float>, _ weight: WeightMatrix, rows: Int,
                          into out: UnsafeMutablePointer<Float>, ldc: Int, _ ws: Workspace, workers: Int) {
         let n = weight.rows, k = weight.columns
-        guard weight.storage != .f32 else {
+        guard weight.storage != .f32 || rows < Self.openBLASMinimumRows else {
             cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(rows), Int32(n), Int32(k), 1, input, Int32(k),
                         weight.base.assumingMemoryBound(to: Float.self), Int32(k), 1, out, Int32(ldc))
             return
@@ -162,13 +163,18 @@ public final class BertQAModel: @unchecked Sendable {
         }
     }
 
+    /// Below this many rows (tokens in the batch), f32 products run on Decant's f32 panel kernel rather than
+    /// OpenBLAS, whose sgemm slows down on short inputs: the forward pass at 64 tokens took 14 % less time that
+    /// way, at 128 tokens 6 % less, at 384 tokens 2 % more (BENCHMARKS.md).
+    static let openBLASMinimumRows = 256
+
     /// Columns are split between workers in multiples of the widest kernel panel (64 for AVX512-VNNI).
     static let productColumnTile = 64
 
     /// Bytes of prepared activations and of per-worker kernel scratch the largest product of a batch needs.
     private func productBuffers(rows: Int) -> (input: Int, scratch: Int) {
         var input = 0, scratch = 0
-        for segment in weights.linears.flatMap(\.segments) where segment.storage != .f32 {
+        for segment in weights.linears.flatMap(\.segments) where segment.storage != .f32 || rows < Self.openBLASMinimumRows {
             let code = segment.storage.kernelCode, path = productPaths[segment.storage]!
             input = max(input, decant_gemm_input_bytes(code, path, rows, segment.columns))
             scratch = max(scratch, decant_gemm_workspace_bytes(code, path, segment.columns))

@@ -1,4 +1,4 @@
-import Inference
+@testable import Inference
 import Testing
 
 /// End-to-end logits of the tiny reference export against independent forward passes.
@@ -89,6 +89,24 @@ import Testing
         for (logits, golden) in zip(result, cases) {
             #expect(maxUnmaskedDifference(logits.start, golden.start_logits, mask: golden.attention_mask) < 1e-4)
         }
+    }
+
+    /// Short batches multiply f32 weights with Decant's kernel, long ones with OpenBLAS; both give the same logits.
+    @Test func f32ProductsAgreeOnBothSidesOfTheOpenBLASThreshold() throws {
+        let golden = try Fixtures.goldenCases()[0]
+        let model = try Fixtures.model()
+        let copies = BertQAModel.openBLASMinimumRows / golden.input_ids.count + 1
+        #expect(golden.input_ids.count < BertQAModel.openBLASMinimumRows && copies * golden.input_ids.count >= BertQAModel.openBLASMinimumRows)
+        let alone = try model.logits(inputIds: [golden.input_ids], tokenTypeIds: [golden.token_type_ids],
+                                     attentionMask: [golden.attention_mask])[0]
+        let many = try model.logits(inputIds: Array(repeating: golden.input_ids, count: copies),
+                                    tokenTypeIds: Array(repeating: golden.token_type_ids, count: copies),
+                                    attentionMask: Array(repeating: golden.attention_mask, count: copies))
+        for logits in many {
+            #expect(maxUnmaskedDifference(logits.start, alone.start, mask: golden.attention_mask) < 1e-5)
+            #expect(maxUnmaskedDifference(logits.end, alone.end, mask: golden.attention_mask) < 1e-5)
+        }
+        #expect(maxUnmaskedDifference(alone.start, golden.start_logits, mask: golden.attention_mask) < 1e-4)
     }
 
     @Test func emptyBatchGivesNoLogits() throws {

@@ -2,12 +2,12 @@ import CKernels
 import Foundation
 import Testing
 
-/// The products with f16/bf16/q8/q4 weights (`decant_gemm_run`), one test per implementation. A path this CPU
+/// The products with f32/f16/bf16/q8/q4 weights (`decant_gemm_run`), one test per implementation. A path this CPU
 /// lacks shows up as skipped: the C side refuses it rather than lowering it, and `.enabled(if:)` keeps it out.
 ///
 /// Each path is compared with a double-precision reference over the decoded weights, within a bound that follows
 /// from what the path rounds (with S = Σ_k |a_k·ŵ_k|, the scale of the rounding errors of a dot product):
-///   - f32 panels (f16, bf16 without AVX512-BF16): K·2⁻²⁴·(S + |c₀|), f32 accumulation;
+///   - f32 panels (f32, f16, bf16 without AVX512-BF16): K·2⁻²⁴·(S + |c₀|), f32 accumulation;
 ///   - AVX512-BF16: 2⁻⁸·S more, since A is rounded to bf16 (relative error ≤ 2⁻⁹ per value);
 ///   - q8/q4: 0.51·Σ_b s_b·Σ_{k∈b} |d·q_k| more, s_b the step of the activations' block b: rounding a block to
 ///     int8 moves each value by at most s_b/2, and the block products are exact in integers, so only that and
@@ -18,14 +18,14 @@ import Testing
 @Suite struct WeightGEMMTests {
     /// Which storage types each implementation covers.
     static let storagesByPath: [Int32: [Int32]] = [
-        Int32(DECANT_GEMM_PORTABLE): [f16, bf16, q8, q4],
-        Int32(DECANT_GEMM_AVX2): [f16, bf16, q8, q4],
+        Int32(DECANT_GEMM_PORTABLE): [f32, f16, bf16, q8, q4],
+        Int32(DECANT_GEMM_AVX2): [f32, f16, bf16, q8, q4],
         Int32(DECANT_GEMM_AVX_VNNI): [q8, q4],
-        Int32(DECANT_GEMM_AVX512): [f16, bf16],
+        Int32(DECANT_GEMM_AVX512): [f32, f16, bf16],
         Int32(DECANT_GEMM_AVX512_VNNI): [q8, q4],
         Int32(DECANT_GEMM_AVX512_BF16): [bf16],
     ]
-    static let f16 = Int32(DECANT_STORAGE_F16), bf16 = Int32(DECANT_STORAGE_BF16)
+    static let f32 = Int32(DECANT_STORAGE_F32), f16 = Int32(DECANT_STORAGE_F16), bf16 = Int32(DECANT_STORAGE_BF16)
     static let q8 = Int32(DECANT_STORAGE_Q8), q4 = Int32(DECANT_STORAGE_Q4)
 
     static func runs(_ path: Int32) -> Bool {
@@ -50,12 +50,16 @@ import Testing
     static func weights(_ storage: Int32, n: Int, k: Int, seed: UInt64) -> Weights {
         let values = KernelTests.randomValues(n * k, in: -0.1...0.1, seed: seed)
         let count = n * k
-        var bytes = [UInt8](repeating: 0, count: storage == q8 ? count / 32 * 34 : storage == q4 ? count / 32 * 20 : 2 * count)
+        let size = storage == q8 ? count / 32 * 34 : storage == q4 ? count / 32 * 20 : storage == f32 ? 4 * count : 2 * count
+        var bytes = [UInt8](repeating: 0, count: size)
         var decoded = [Float](repeating: 0, count: count)
         var minimum = [Float](repeating: 0, count: count)
         var bad = 0
         let path = decant_kernel_best_path()
         switch storage {
+        case f32:
+            bytes = values.withUnsafeBytes { Array($0) }
+            decoded = values
         case f16:
             _ = decant_f32_to_f16(values, &bytes, count, path)
             decant_f16_to_f32(bytes, &decoded, count, path)
@@ -145,16 +149,16 @@ import Testing
         }
     }
 
-    @Test(arguments: [f16, bf16, q8, q4])
+    @Test(arguments: [f32, f16, bf16, q8, q4])
     func portable(storage: Int32) throws { try Self.check(storage: storage, path: Int32(DECANT_GEMM_PORTABLE)) }
 
-    @Test(.enabled(if: runs(Int32(DECANT_GEMM_AVX2)), "needs AVX2, FMA and F16C"), arguments: [f16, bf16, q8, q4])
+    @Test(.enabled(if: runs(Int32(DECANT_GEMM_AVX2)), "needs AVX2, FMA and F16C"), arguments: [f32, f16, bf16, q8, q4])
     func avx2(storage: Int32) throws { try Self.check(storage: storage, path: Int32(DECANT_GEMM_AVX2)) }
 
     @Test(.enabled(if: runs(Int32(DECANT_GEMM_AVX_VNNI)), "needs AVX-VNNI"), arguments: [q8, q4])
     func avxVNNI(storage: Int32) throws { try Self.check(storage: storage, path: Int32(DECANT_GEMM_AVX_VNNI)) }
 
-    @Test(.enabled(if: runs(Int32(DECANT_GEMM_AVX512)), "needs AVX-512 F/BW/VL"), arguments: [f16, bf16])
+    @Test(.enabled(if: runs(Int32(DECANT_GEMM_AVX512)), "needs AVX-512 F/BW/VL"), arguments: [f32, f16, bf16])
     func avx512(storage: Int32) throws { try Self.check(storage: storage, path: Int32(DECANT_GEMM_AVX512)) }
 
     @Test(.enabled(if: runs(Int32(DECANT_GEMM_AVX512_VNNI)), "needs AVX512-VNNI"), arguments: [q8, q4])
@@ -223,7 +227,8 @@ import Testing
         #expect(decant_gemm_input_init(&input, Self.f16, Int32(DECANT_GEMM_AVX512_VNNI), a, 64, 1, 64, buffer) == -1)
         #expect(decant_gemm_input_init(&input, Self.q8, Int32(DECANT_GEMM_AVX512_BF16), a, 64, 1, 64, buffer) == -1)
         #expect(decant_gemm_input_init(&input, Self.q8, Int32(DECANT_GEMM_PORTABLE), a, 48, 1, 48, buffer) == -1)
-        #expect(decant_gemm_input_init(&input, Int32(DECANT_STORAGE_F32), Int32(DECANT_GEMM_PORTABLE), a, 64, 1, 64, buffer) == -1)
+        #expect(decant_gemm_input_init(&input, Self.f32, Int32(DECANT_GEMM_AVX512_VNNI), a, 64, 1, 64, buffer) == -1)
+        #expect(decant_gemm_input_init(&input, 7, Int32(DECANT_GEMM_PORTABLE), a, 64, 1, 64, buffer) == -1)
         #expect(decant_gemm_best_path(Self.q8) >= 0)
     }
 }

@@ -90,7 +90,7 @@ void decant_softmax_rows(float *x, size_t rows, size_t cols, size_t ld, const fl
 
 
 // MARK: - Products with weights in their storage type (weight_gemm.c)
-// C[m, n] += Σ_k A[m, k] · Ŵ[n, k] for the Linear layers, Ŵ being f16/bf16/q8/q4 weights ([N, K], row-major, in the
+// C[m, n] += Σ_k A[m, k] · Ŵ[n, k] for the Linear layers, Ŵ being f32/f16/bf16/q8/q4 weights ([N, K], row-major, in the
 // .decant byte layouts) read in place. Each path is a separate implementation; a path the CPU lacks is refused
 // (-1), never lowered, so a test can tell "ran" from "skipped". All paths of a storage type agree within the
 // bounds Tests/InferenceTests/WeightGEMMTests.swift states; q8/q4 quantize the activations to int8 in blocks of 32.
@@ -98,8 +98,8 @@ void decant_softmax_rows(float *x, size_t rows, size_t cols, size_t ld, const fl
 /// Storage codes, the same numbers as the .decant directory.
 enum { DECANT_STORAGE_F32 = 0, DECANT_STORAGE_F16 = 1, DECANT_STORAGE_BF16 = 2, DECANT_STORAGE_Q8 = 3, DECANT_STORAGE_Q4 = 4 };
 /// Implementations: PORTABLE (plain C, every storage), AVX2 (AVX2 + FMA + F16C; q8/q4 by VPMADDUBSW),
-/// AVX_VNNI (q8/q4, 256-bit VPDPBUSD), AVX512 (f16/bf16, AVX-512 F/BW/VL FMA), AVX512_VNNI (q8/q4, 512-bit VPDPBUSD),
-/// AVX512_BF16 (bf16, VDPBF16PS on bf16-rounded activations).
+/// AVX_VNNI (q8/q4, 256-bit VPDPBUSD), AVX512 (f32/f16/bf16, AVX-512 F/BW/VL FMA), AVX512_VNNI (q8/q4, 512-bit
+/// VPDPBUSD), AVX512_BF16 (bf16, VDPBF16PS on bf16-rounded activations).
 enum { DECANT_GEMM_PORTABLE = 0, DECANT_GEMM_AVX2 = 1, DECANT_GEMM_AVX_VNNI = 2, DECANT_GEMM_AVX512 = 3,
        DECANT_GEMM_AVX512_VNNI = 4, DECANT_GEMM_AVX512_BF16 = 5 };
 
