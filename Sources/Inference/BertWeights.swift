@@ -1,9 +1,10 @@
 import Bytes
+import CKernels
 import Quantization
 import Tensors
 
-/// f32 weights the forward pass reads: borrowed from the source's memory when it already holds aligned,
-/// contiguous f32, otherwise widened once into memory the model owns. `owner` keeps either alive.
+/// f32 vectors the forward pass reads (biases, LayerNorm parameters): borrowed from the source's memory when it
+/// already holds aligned, contiguous f32, otherwise widened once into memory the model owns (a few KB each).
 struct FloatBuffer: @unchecked Sendable {
     let pointer: UnsafePointer<Float>
     let count: Int
@@ -26,19 +27,11 @@ struct FloatBuffer: @unchecked Sendable {
         self.isBorrowed = isBorrowed
     }
 
-    /// The view's own f32 memory when it can be used in place.
-    static func borrowing(_ view: TensorView) -> FloatBuffer? {
-        guard view.dtype == .f32, view.isContiguous, view.count > 0, let base = view.storage.buffer.baseAddress else {
-            return nil
-        }
-        let start = base + view.storageOffset * MemoryLayout<Float>.stride
-        guard Int(bitPattern: start) % MemoryLayout<Float>.alignment == 0 else { return nil }
-        return FloatBuffer(pointer: start.assumingMemoryBound(to: Float.self), count: view.count,
-                           owner: view.storage.owner, isBorrowed: !(view.storage.owner is DecodedWeight))
-    }
-
     static func load(_ view: TensorView) throws(InferenceError) -> FloatBuffer {
-        if let borrowed = borrowing(view) { return borrowed }
+        if let matrix = WeightMatrix.borrowing(view), matrix.storage == .f32 {
+            return FloatBuffer(pointer: matrix.base.assumingMemoryBound(to: Float.self), count: view.count,
+                               owner: matrix.owner, isBorrowed: true)
+        }
         do {
             return FloatBuffer(copying: try view.toFloat32())
         } catch {
@@ -47,17 +40,64 @@ struct FloatBuffer: @unchecked Sendable {
     }
 
     var ownedBytes: Int { isBorrowed ? 0 : count * MemoryLayout<Float>.stride }
+    var borrowedBytes: Int { isBorrowed ? count * MemoryLayout<Float>.stride : 0 }
 }
 
-/// Owns the f32 decoding of a quantized tensor, marking that memory as the model's rather than the source's.
-final class DecodedWeight {
-    let storage: ByteStorage
-    init(_ storage: ByteStorage) { self.storage = storage }
+/// A [rows, columns] weight in its storage type (f32, f16, bf16, q8 or q4 blocks along the columns), row-major.
+///
+/// It points into the source's memory — for a .decant file, the mapped file itself — so a q8 model holds its
+/// int8 blocks and nothing else: the products decode tile by tile (`decant_gemm_run`), embeddings decode the rows
+/// a batch looks up. Only a source whose layout cannot be read in place (f64, strided views) is widened to an f32
+/// copy the model owns. `owner` keeps the memory alive.
+struct WeightMatrix: @unchecked Sendable {
+    let storage: StorageType
+    let base: UnsafeRawPointer
+    let rows: Int
+    let columns: Int
+    let owner: AnyObject?
+    let isBorrowed: Bool
+
+    var rowBytes: Int { columns / storage.blockElements * storage.bytesPerBlock }
+    var byteCount: Int { rows * rowBytes }
+    var ownedBytes: Int { isBorrowed ? 0 : byteCount }
+    var borrowedBytes: Int { isBorrowed ? byteCount : 0 }
+
+    /// The view's own memory when the kernels can read it as it is: contiguous f32 (4-byte aligned, BLAS needs
+    /// it), f16 or bf16 (any alignment).
+    static func borrowing(_ view: TensorView) -> WeightMatrix? {
+        let storage: StorageType
+        switch view.dtype {
+        case .f32: storage = .f32
+        case .f16: storage = .f16
+        case .bf16: storage = .bf16
+        default: return nil
+        }
+        guard view.isContiguous, view.count > 0, let start = view.storage.buffer.baseAddress else { return nil }
+        let base = UnsafeRawPointer(start + view.storageOffset * view.dtype.size)
+        guard storage != .f32 || Int(bitPattern: base) % MemoryLayout<Float>.alignment == 0 else { return nil }
+        let columns = view.shape.last ?? 1
+        return WeightMatrix(storage: storage, base: base, rows: view.count / max(columns, 1), columns: columns,
+                            owner: view.storage.owner, isBorrowed: true)
+    }
+
+    /// Writes row `row` as f32 into `destination` (`columns` floats), or returns the row in place when it is f32.
+    func row(_ row: Int, decodingInto destination: UnsafeMutablePointer<Float>) -> UnsafePointer<Float> {
+        let start = base + row * rowBytes
+        switch storage {
+        case .f32: return start.assumingMemoryBound(to: Float.self)
+        case .f16: decant_f16_to_f32(start, destination, columns, decant_kernel_best_path())
+        case .bf16: decant_bf16_to_f32(start, destination, columns, decant_kernel_best_path())
+        case .q8: decant_q8_decode(start, destination, columns / storage.blockElements, decant_kernel_best_path())
+        case .q4: decant_q4_decode(start, destination, columns / storage.blockElements, decant_kernel_best_path())
+        }
+        return UnsafePointer(destination)
+    }
 }
 
-/// A torch `Linear`: `weight` is [outFeatures, inFeatures], row-major.
+/// A torch `Linear`: the weight is [outFeatures, inFeatures], possibly as several row blocks (`segments`) stacked
+/// along the output, each multiplied separately into its own columns of the output.
 struct LinearWeights {
-    let weight: FloatBuffer
+    let segments: [WeightMatrix]
     let bias: FloatBuffer
     let outFeatures: Int
     let inFeatures: Int
@@ -70,7 +110,8 @@ struct NormWeights {
 
 struct LayerWeights {
     let attentionNorm: NormWeights
-    /// Q, K and V stacked into one [3·hidden, hidden] matrix so one GEMM projects all three.
+    /// Q, K and V as one [3·hidden, hidden] projection: one matrix when the source holds them back to back
+    /// (a .decant file does), three segments otherwise; never a copy.
     let qkv: LinearWeights
     /// Where Q, K and V start among the fused output columns (their order follows the source's memory).
     let queryColumn: Int
@@ -84,9 +125,9 @@ struct LayerWeights {
 
 /// Every tensor of the QA model, validated against the config.
 struct BertWeights {
-    let wordEmbeddings: FloatBuffer
-    let positionEmbeddings: FloatBuffer
-    let tokenTypeEmbeddings: FloatBuffer
+    let wordEmbeddings: WeightMatrix
+    let positionEmbeddings: WeightMatrix
+    let tokenTypeEmbeddings: WeightMatrix
     let layers: [LayerWeights]
     let finalNorm: NormWeights
     let qaHead: LinearWeights
@@ -94,11 +135,12 @@ struct BertWeights {
     init(config: BertConfig, source: WeightSource) throws(InferenceError) {
         let reader = WeightReader(source: source)
         let h = config.hidden
-        wordEmbeddings = try reader.embedding("bert.embeddings.word_embeddings.weight", rows: config.vocab, hidden: h)
-        positionEmbeddings = try reader.embedding("bert.embeddings.position_embeddings.weight",
-                                                  rows: config.positions, hidden: h)
-        tokenTypeEmbeddings = try reader.embedding("bert.embeddings.token_type_embeddings.weight",
-                                                   rows: config.tokenTypes, hidden: h)
+        wordEmbeddings = try reader.matrix("bert.embeddings.word_embeddings.weight", shape: [config.vocab, h],
+                                           atLeastRows: true)
+        positionEmbeddings = try reader.matrix("bert.embeddings.position_embeddings.weight", shape: [config.positions, h],
+                                               atLeastRows: true)
+        tokenTypeEmbeddings = try reader.matrix("bert.embeddings.token_type_embeddings.weight",
+                                                shape: [config.tokenTypes, h], atLeastRows: true)
         layers = try (0..<config.layers).map { (i) throws(InferenceError) in
             let prefix = "bert.encoder.layer.\(i)."
             let fused = try reader.fusedQKV(prefix + "attention.self.", hidden: h)
@@ -115,42 +157,30 @@ struct BertWeights {
         qaHead = try reader.linear("qa_outputs", out: 2, in: h)
     }
 
-    private var allBuffers: [FloatBuffer] {
-        var buffers = [wordEmbeddings, positionEmbeddings, tokenTypeEmbeddings, finalNorm.gamma, finalNorm.beta,
-                       qaHead.weight, qaHead.bias]
+    private var vectors: [FloatBuffer] {
+        var buffers = [finalNorm.gamma, finalNorm.beta, qaHead.bias]
         for layer in layers {
-            buffers += [layer.attentionNorm.gamma, layer.attentionNorm.beta, layer.qkv.weight, layer.qkv.bias,
-                        layer.attentionOutput.weight, layer.attentionOutput.bias, layer.mlpNorm.gamma,
-                        layer.mlpNorm.beta, layer.mlpIn.weight, layer.mlpIn.bias, layer.mlpOut.weight, layer.mlpOut.bias]
+            buffers += [layer.attentionNorm.gamma, layer.attentionNorm.beta, layer.qkv.bias, layer.attentionOutput.bias,
+                        layer.mlpNorm.gamma, layer.mlpNorm.beta, layer.mlpIn.bias, layer.mlpOut.bias]
         }
         return buffers
     }
 
-    /// Bytes of f32 the model allocated for itself (copies and widenings), as opposed to borrowed source memory.
-    var ownedBytes: Int { allBuffers.reduce(0) { $0 + $1.ownedBytes } }
-    var borrowedBytes: Int { allBuffers.reduce(0) { $0 + ($1.isBorrowed ? $1.count * MemoryLayout<Float>.stride : 0) } }
+    var linears: [LinearWeights] { [qaHead] + layers.flatMap { [$0.qkv, $0.attentionOutput, $0.mlpIn, $0.mlpOut] } }
+
+    private var matrices: [WeightMatrix] {
+        [wordEmbeddings, positionEmbeddings, tokenTypeEmbeddings] + linears.flatMap(\.segments)
+    }
+
+    /// Bytes the model allocated for weights (f32 widenings of sources it cannot read in place, fused biases).
+    var ownedBytes: Int { vectors.reduce(0) { $0 + $1.ownedBytes } + matrices.reduce(0) { $0 + $1.ownedBytes } }
+    /// Bytes of weights used in place from the source's memory, in their storage type.
+    var borrowedBytes: Int { vectors.reduce(0) { $0 + $1.borrowedBytes } + matrices.reduce(0) { $0 + $1.borrowedBytes } }
 }
 
 /// Fetches tensors by canonical name and checks their shapes.
 private struct WeightReader {
     let source: WeightSource
-
-    /// The tensor with its shape checked first, so a bad quantized tensor is refused before it is decoded.
-    func view(_ name: String, shape expected: [Int], atLeastRows: Bool = false) throws(InferenceError) -> TensorView {
-        let (view, encoded) = try fetch(name)
-        let shape = view?.shape ?? encoded!.shape
-        let fits = atLeastRows
-            ? shape.count == expected.count && shape[0] >= expected[0] && Array(shape.dropFirst()) == Array(expected.dropFirst())
-            : shape == expected
-        guard fits else {
-            throw .shapeMismatch(name: name, expected: atLeastRows ? [-1] + expected.dropFirst() : expected, found: shape)
-        }
-        if let view {
-            guard view.dtype.isFloatingPoint else { throw .unsupportedDType(name: name, dtype: view.dtype) }
-            return view
-        }
-        return try decode(encoded!)
-    }
 
     /// The source's dtype view or, failing that, its quantized blocks.
     private func fetch(_ name: String) throws(InferenceError) -> (TensorView?, QuantizedTensor?) {
@@ -165,79 +195,109 @@ private struct WeightReader {
         throw .missingTensor(name: name)
     }
 
-    /// Decodes quantized blocks into an f32 view over storage the model owns.
-    private func decode(_ encoded: QuantizedTensor) throws(InferenceError) -> TensorView {
-        let count = encoded.shape.reduce(1, *)  // a shape that matched the config: no overflow
-        let decoded = ByteStorage(count: count * MemoryLayout<Float>.stride)
-        let floats = decoded.pointer.bindMemory(to: Float.self, capacity: max(count, 1))
-        do {
-            try Quantizer.decode(encoded.bytes.buffer, as: encoded.storage, name: encoded.name,
-                                 into: UnsafeMutableBufferPointer(start: floats, count: count))
-        } catch {
-            throw .sourceFailed(name: encoded.name, reason: error.description)
+    private func check(_ name: String, _ shape: [Int], _ expected: [Int], atLeastRows: Bool) throws(InferenceError) {
+        let fits = atLeastRows
+            ? shape.count == expected.count && shape[0] >= expected[0] && Array(shape.dropFirst()) == Array(expected.dropFirst())
+            : shape == expected
+        guard fits else {
+            throw .shapeMismatch(name: name, expected: atLeastRows ? [-1] + expected.dropFirst() : expected, found: shape)
         }
-        let owned = ByteView(owner: DecodedWeight(decoded), buffer: UnsafeRawBufferPointer(decoded.mutableBuffer))
-        return try! TensorView(name: encoded.name, dtype: .f32, shape: encoded.shape, storage: owned)  // sized above
     }
 
-    /// Embedding tables may carry padding rows (Megatron pads 30522 to 30592); ids are checked against `rows`.
-    func embedding(_ name: String, rows: Int, hidden: Int) throws(InferenceError) -> FloatBuffer {
-        try FloatBuffer.load(view(name, shape: [rows, hidden], atLeastRows: true))
+    /// A matrix in place in its storage type; shapes are checked before any byte is read.
+    func matrix(_ name: String, shape expected: [Int], atLeastRows: Bool = false) throws(InferenceError) -> WeightMatrix {
+        let (view, quantized) = try fetch(name)
+        if let view {
+            try check(name, view.shape, expected, atLeastRows: atLeastRows)
+            guard view.dtype.isFloatingPoint else { throw .unsupportedDType(name: name, dtype: view.dtype) }
+            if let borrowed = WeightMatrix.borrowing(view) { return borrowed }
+            let copy = try FloatBuffer.load(view)
+            return WeightMatrix(storage: .f32, base: UnsafeRawPointer(copy.pointer), rows: view.shape[0],
+                                columns: view.shape[1], owner: copy.owner, isBorrowed: false)
+        }
+        let encoded = quantized!
+        try check(name, encoded.shape, expected, atLeastRows: atLeastRows)
+        do throws(QuantizationError) {
+            let expectedBytes = try encoded.storage.byteCount(shape: encoded.shape, name: name)
+            guard encoded.bytes.count == expectedBytes else {
+                throw .byteCountMismatch(name: name, storage: encoded.storage, expected: expectedBytes,
+                                         found: encoded.bytes.count)
+            }
+        } catch {
+            throw .sourceFailed(name: name, reason: error.description)
+        }
+        guard let base = encoded.bytes.buffer.baseAddress else { throw .shapeMismatch(name: name, expected: expected, found: encoded.shape) }
+        guard encoded.storage != .f32 || Int(bitPattern: base) % MemoryLayout<Float>.alignment == 0 else {
+            var values = [Float](repeating: 0, count: encoded.shape.reduce(1, *))
+            values.withUnsafeMutableBufferPointer { out in
+                out.baseAddress!.initialize(from: base.assumingMemoryBound(to: Float.self), count: out.count)
+            }
+            let copy = FloatBuffer(copying: values)
+            return WeightMatrix(storage: StorageType.f32, base: UnsafeRawPointer(copy.pointer), rows: encoded.shape[0],
+                                columns: encoded.shape[1], owner: copy.owner, isBorrowed: false)
+        }
+        return WeightMatrix(storage: encoded.storage, base: base, rows: encoded.shape[0], columns: encoded.shape[1],
+                            owner: encoded.bytes.owner, isBorrowed: true)
+    }
+
+    /// A 1-D parameter as f32 (in place when it is f32 already).
+    func vector(_ name: String, count: Int) throws(InferenceError) -> FloatBuffer {
+        let (view, quantized) = try fetch(name)
+        if let view {
+            try check(name, view.shape, [count], atLeastRows: false)
+            guard view.dtype.isFloatingPoint else { throw .unsupportedDType(name: name, dtype: view.dtype) }
+            return try FloatBuffer.load(view)
+        }
+        let encoded = quantized!
+        try check(name, encoded.shape, [count], atLeastRows: false)
+        var values = [Float](repeating: 0, count: count)
+        do {
+            try values.withUnsafeMutableBufferPointer { out throws(QuantizationError) in
+                try Quantizer.decode(encoded.bytes.buffer, as: encoded.storage, name: name, into: out)
+            }
+        } catch {
+            throw .sourceFailed(name: name, reason: error.description)
+        }
+        return FloatBuffer(copying: values)
     }
 
     func norm(_ prefix: String, hidden: Int) throws(InferenceError) -> NormWeights {
-        NormWeights(gamma: try FloatBuffer.load(view(prefix + ".weight", shape: [hidden])),
-                    beta: try FloatBuffer.load(view(prefix + ".bias", shape: [hidden])))
+        NormWeights(gamma: try vector(prefix + ".weight", count: hidden), beta: try vector(prefix + ".bias", count: hidden))
     }
 
     func linear(_ prefix: String, out: Int, in inFeatures: Int) throws(InferenceError) -> LinearWeights {
-        LinearWeights(weight: try FloatBuffer.load(view(prefix + ".weight", shape: [out, inFeatures])),
-                      bias: try FloatBuffer.load(view(prefix + ".bias", shape: [out])),
-                      outFeatures: out, inFeatures: inFeatures)
+        LinearWeights(segments: [try matrix(prefix + ".weight", shape: [out, inFeatures])],
+                      bias: try vector(prefix + ".bias", count: out), outFeatures: out, inFeatures: inFeatures)
     }
 
-    /// Stacks query, key and value. When the source holds the three f32 matrices back to back in one storage (a
-    /// checkpoint source slicing Megatron's fused v0 `query_key_value`) the stack is the source's memory itself;
-    /// otherwise (safetensors files interleave the biases) it is one copy.
+    /// Stacks query, key and value. When the three matrices lie back to back in one storage, in one storage type
+    /// (a .decant file; a checkpoint slicing Megatron's fused v0 `query_key_value`), the stack is that memory
+    /// itself, in memory order; otherwise they stay three segments in Q, K, V order.
     func fusedQKV(_ prefix: String, hidden: Int) throws(InferenceError) -> (linear: LinearWeights, queryColumn: Int,
                                                                              keyColumn: Int, valueColumn: Int) {
-        let parts = try ["query", "key", "value"].map { (part) throws(InferenceError) in
-            (weight: try view(prefix + part + ".weight", shape: [hidden, hidden]),
-             bias: try view(prefix + part + ".bias", shape: [hidden]))
+        let weights = try ["query", "key", "value"].map { (part) throws(InferenceError) in
+            try matrix(prefix + part + ".weight", shape: [hidden, hidden])
         }
-        let borrowed = parts.compactMap { FloatBuffer.borrowing($0.weight) }
-        let matrixBytes = hidden * hidden * MemoryLayout<Float>.stride
+        let biases = try ["query", "key", "value"].map { (part) throws(InferenceError) in
+            try vector(prefix + part + ".bias", count: hidden)
+        }
         var order = [0, 1, 2]
-        var weight: FloatBuffer
-        if borrowed.count == 3, Set(borrowed.map { $0.owner.map(ObjectIdentifier.init) }).count == 1 {
-            order.sort { borrowed[$0].pointer < borrowed[$1].pointer }
-            let starts = order.map { UnsafeRawPointer(borrowed[$0].pointer) }
-            if starts[1] == starts[0] + matrixBytes, starts[2] == starts[1] + matrixBytes {
-                weight = FloatBuffer(pointer: borrowed[order[0]].pointer, count: 3 * hidden * hidden,
-                                     owner: borrowed[0].owner, isBorrowed: true)
-            } else {
-                order = [0, 1, 2]
-                weight = try Self.concatenate(order.map { parts[$0].weight })
-            }
+        order.sort { weights[$0].base < weights[$1].base }
+        let adjacent = weights.allSatisfy { $0.isBorrowed && $0.storage == weights[0].storage }
+            && Set(weights.map { $0.owner.map(ObjectIdentifier.init) }).count == 1
+            && zip(order, order.dropFirst()).allSatisfy { weights[$0].base + weights[$0].byteCount == weights[$1].base }
+        let segments: [WeightMatrix]
+        if adjacent {
+            let first = weights[order[0]]
+            segments = [WeightMatrix(storage: first.storage, base: first.base, rows: 3 * hidden, columns: hidden,
+                                     owner: first.owner, isBorrowed: true)]
         } else {
-            weight = try Self.concatenate(order.map { parts[$0].weight })
+            order = [0, 1, 2]
+            segments = weights
         }
-        let bias = try Self.concatenate(order.map { parts[$0].bias })
+        let bias = FloatBuffer(copying: order.flatMap { UnsafeBufferPointer(start: biases[$0].pointer, count: hidden) })
         let column = { (part: Int) in order.firstIndex(of: part)! * hidden }
-        return (LinearWeights(weight: weight, bias: bias, outFeatures: 3 * hidden, inFeatures: hidden),
+        return (LinearWeights(segments: segments, bias: bias, outFeatures: 3 * hidden, inFeatures: hidden),
                 column(0), column(1), column(2))
-    }
-
-    private static func concatenate(_ views: [TensorView]) throws(InferenceError) -> FloatBuffer {
-        let total = views.reduce(0) { $0 + $1.count }
-        let storage = ByteStorage(count: total * MemoryLayout<Float>.stride)
-        let start = storage.pointer.bindMemory(to: Float.self, capacity: max(total, 1))
-        var cursor = start
-        for view in views {
-            let part = try FloatBuffer.load(view)
-            cursor.initialize(from: part.pointer, count: part.count)
-            cursor += part.count
-        }
-        return FloatBuffer(pointer: UnsafePointer(start), count: total, owner: storage, isBorrowed: false)
     }
 }

@@ -8,8 +8,8 @@ import Tensors
 /// `bert.encoder.layer.{i}.…`, `qa_outputs.…`) and matrices use torch's `[out, in]` layout.
 ///
 /// A source hands out `TensorView`s rather than arrays so the engine can run on the source's own memory:
-/// a contiguous, aligned f32 view (a memory-mapped safetensors or native file) is used in place, never copied.
-/// Views of f64, f16 or bf16, and q8/q4 blocks, are decoded to f32 once, at load, into memory the model owns.
+/// contiguous f32 (aligned), f16 and bf16 views and q8/q4 blocks (a memory-mapped safetensors or native file) are
+/// used in place, in their storage type, never copied. Only f64 or strided views are widened to f32 at load.
 public protocol WeightSource {
     /// The tensor stored under `canonicalName` as a dtype view, or nil when the source has none.
     func tensor(_ canonicalName: String) throws -> TensorView?

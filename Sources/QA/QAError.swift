@@ -18,7 +18,8 @@ public enum QAError: DecantError, Equatable {
     case noRoomForContext(maxSeqLength: Int, questionTokens: Int)
     /// The scorer returned a different number of logit rows than there are features.
     case featureCountMismatch(expected: Int, found: Int)
-    case logitCountMismatch(feature: Int, expected: Int, found: Int)
+    /// A window's logit rows must cover its real tokens and at most its padded length, start and end alike.
+    case logitCountMismatch(feature: Int, realTokens: Int, padded: Int, found: Int)
     case nonFiniteLogit(feature: Int, position: Int)
     case malformedSquadJSON(source: String, reason: String)
     case duplicateQuestionID(id: String)
@@ -44,8 +45,8 @@ public enum QAError: DecantError, Equatable {
             return "maxSeqLength \(maxSeqLength) leaves no room for context after \(questionTokens) question tokens and 3 special tokens"
         case let .featureCountMismatch(expected, found):
             return "expected logits for \(expected) windows, the scorer returned \(found)"
-        case let .logitCountMismatch(feature, expected, found):
-            return "window \(feature): expected \(expected) start and end logits (one per input position), found \(found)"
+        case let .logitCountMismatch(feature, realTokens, padded, found):
+            return "window \(feature): expected \(realTokens) to \(padded) start and end logits (one per position run), found \(found)"
         case let .nonFiniteLogit(feature, position):
             return "window \(feature): logit at position \(position) is not a finite number"
         case let .malformedSquadJSON(source, reason):

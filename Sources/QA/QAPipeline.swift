@@ -2,7 +2,8 @@
 
 /// Anything that turns model inputs into start/end logits (the inference engine, or a fake in tests).
 ///
-/// Returns one `SpanLogits` per feature, in order, each with `maxSeqLength` values per row.
+/// Returns one `SpanLogits` per feature, in order, each row covering at least the feature's real tokens
+/// (`tokenCount`) and at most its padded length.
 public protocol SpanScorer {
     func logits(for features: [QAFeature]) throws -> [SpanLogits]
 }

@@ -1,6 +1,7 @@
 // What decoding produces: logits in, an answer with its n-best list and context offsets out.
 
-/// The two logit rows the model produces for one window, one value per input position (padding included).
+/// The two logit rows the model produces for one window, one value per position it ran (real tokens, and padding if
+/// the window ran padded).
 public struct SpanLogits: Sendable, Equatable {
     public var start: [Float]
     public var end: [Float]

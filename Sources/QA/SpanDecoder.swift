@@ -8,8 +8,10 @@ import Foundation
 /// window, then start, then end order, like Python's stable sort); the no-answer score is start[0] + end[0],
 /// minimised over windows. Scores are added in Double, as Python adds the floats `tolist()` returns.
 extension SquadProcessor {
-    /// Decodes one example's windows. `logits[i]` belongs to `example.features[i]` and must have one value per
-    /// input position (`maxSeqLength`), because the n-best selection runs over padding positions too.
+    /// Decodes one example's windows. `logits[i]` belongs to `example.features[i]` and has one value per position
+    /// it ran: at least its real tokens, at most its padded length. The n-best selection ranks every value given,
+    /// so padded rows decode exactly as NeMo does (whose padding positions can take n-best slots), and real-length
+    /// rows, as a model run without padding gives them, rank real positions only (as transformers' pipeline does).
     public func predict(_ example: QAExample, logits: [SpanLogits]) throws(QAError) -> QAPrediction {
         try predict(example, logits: logits, finalTextScanLimit: FinalTextProjector.defaultScanLimit)
     }
@@ -20,10 +22,11 @@ extension SquadProcessor {
             throw .featureCountMismatch(expected: example.features.count, found: logits.count)
         }
         for (index, row) in logits.enumerated() {
-            let expected = example.features[index].inputIDs.count
-            guard row.start.count == expected, row.end.count == expected else {
-                throw .logitCountMismatch(feature: index, expected: expected,
-                                          found: row.start.count != expected ? row.start.count : row.end.count)
+            let feature = example.features[index]
+            let fits = { (count: Int) in count >= feature.tokenCount && count <= feature.inputIDs.count }
+            guard fits(row.start.count), row.end.count == row.start.count else {
+                throw .logitCountMismatch(feature: index, realTokens: feature.tokenCount, padded: feature.inputIDs.count,
+                                          found: fits(row.start.count) ? row.end.count : row.start.count)
             }
             if let bad = row.start.firstIndex(where: { !$0.isFinite }) ?? row.end.firstIndex(where: { !$0.isFinite }) {
                 throw .nonFiniteLogit(feature: index, position: bad)

@@ -29,8 +29,9 @@ public final class QAModel: SpanScorer {
     public let settingsOrigin: String
     private let vocabulary: Vocabulary?
 
-    /// Windows per forward pass: enough to fill the GEMMs, few enough to keep activations small.
-    static let windowsPerBatch = 8
+    /// Tokens per forward pass (8 full windows): enough rows to fill the products, few enough to keep the
+    /// activations (≈ 40 KB per token at hidden 1024) small.
+    static let tokensPerBatch = 8 * 384
 
     /// Opens a .decant file, or any source checkpoint `ModelSource` reads (`key`: the TAO load key), whose
     /// architecture is detected with `overrides` winning and whose pickles are read with `source`'s options.
@@ -46,9 +47,7 @@ public final class QAModel: SpanScorer {
 
     private init(native: NativeFile, path: String) throws {
         let metadata = try NativeQAMetadata(native.metadata, path: path)
-        let weights = NativeWeightSource(file: native)
-        engine = try BertQAModel(config: metadata.config, weights: weights)
-        weights.releaseDecodedPages()
+        engine = try BertQAModel(config: metadata.config, weights: NativeWeightSource(file: native))
         var counts: [StorageType: Int] = [:]
         for tensor in native.tensors { counts[tensor.storage, default: 0] += 1 }
         self.path = path
@@ -113,16 +112,37 @@ public final class QAModel: SpanScorer {
         try processor(try settings(overrides: overrides).settings)
     }
 
+    /// Each window runs at its real length, without its padding: the engine stacks sequences of any lengths into
+    /// one batch and masks nothing but padding, so dropping it changes no logit at a real position beyond float
+    /// rounding and saves its whole cost. Rows come back `tokenCount` long (the decoder ranks real positions only).
     public func logits(for features: [QAFeature]) throws -> [SpanLogits] {
+        let windows = features.map { feature in
+            (ids: Array(feature.inputIDs[..<feature.tokenCount]), types: Array(feature.tokenTypeIDs[..<feature.tokenCount]))
+        }
         var out: [SpanLogits] = []
         out.reserveCapacity(features.count)
-        for batchStart in stride(from: 0, to: features.count, by: Self.windowsPerBatch) {
-            let batch = features[batchStart..<min(features.count, batchStart + Self.windowsPerBatch)]
-            let rows = try engine.logits(inputIds: batch.map(\.inputIDs), tokenTypeIds: batch.map(\.tokenTypeIDs),
-                                         attentionMask: batch.map(\.attentionMask))
+        for batch in Self.batches(lengths: windows.map(\.ids.count)) {
+            let rows = try engine.logits(inputIds: batch.map { windows[$0].ids }, tokenTypeIds: batch.map { windows[$0].types },
+                                         attentionMask: batch.map { [Int32](repeating: 1, count: windows[$0].ids.count) })
             out += rows.map { SpanLogits(start: $0.start, end: $0.end) }
         }
         return out
+    }
+
+    /// Consecutive index ranges of at most `tokensPerBatch` tokens (a longer window runs alone).
+    static func batches(lengths: [Int]) -> [Range<Int>] {
+        var ranges: [Range<Int>] = []
+        var start = 0, tokens = 0
+        for (index, length) in lengths.enumerated() {
+            if index > start, tokens + length > tokensPerBatch {
+                ranges.append(start..<index)
+                start = index
+                tokens = 0
+            }
+            tokens += length
+        }
+        if start < lengths.count { ranges.append(start..<lengths.count) }
+        return ranges
     }
 
     /// A one-line description for reports, e.g. "native (q8: 96, f32: 103 tensors)".

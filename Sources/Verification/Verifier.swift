@@ -34,11 +34,14 @@ public enum Verifier {
                                tolerance: Tolerance) throws -> VerificationReport {
         try golden.validate(against: candidate.config)
         var start = LogitComparison(), end = LogitComparison()
+        // Each case runs up to its last unmasked position: what follows is padding no unmasked position sees.
+        let lengths = golden.cases.map { ($0.attentionMask.lastIndex(of: 1) ?? 0) + 1 }
         var candidateLogits: [SpanLogits] = []
-        for batchStart in stride(from: 0, to: golden.cases.count, by: QAModel.windowsPerBatch) {
-            let batch = golden.cases[batchStart..<min(golden.cases.count, batchStart + QAModel.windowsPerBatch)]
-            let rows = try candidate.engine.logits(inputIds: batch.map(\.inputIds), tokenTypeIds: batch.map(\.tokenTypeIds),
-                                                   attentionMask: batch.map(\.attentionMask))
+        for batch in QAModel.batches(lengths: lengths) {
+            let cases = batch.map { (golden.cases[$0], lengths[$0]) }
+            let rows = try candidate.engine.logits(inputIds: cases.map { Array($0.inputIds[..<$1]) },
+                                                   tokenTypeIds: cases.map { Array($0.tokenTypeIds[..<$1]) },
+                                                   attentionMask: cases.map { Array($0.attentionMask[..<$1]) })
             candidateLogits += rows.map { SpanLogits(start: $0.start, end: $0.end) }
         }
         for (item, logits) in zip(golden.cases, candidateLogits) {
@@ -83,7 +86,10 @@ public enum Verifier {
                 mismatches.append(mismatch)
                 continue
             }
-            let reference = golden.cases[index..<next].map { SpanLogits(start: $0.startLogits, end: $0.endLogits) }
+            // Both sides decoded over the same positions: the reference cut to the length the candidate ran.
+            let reference = zip(golden.cases[index..<next], candidateLogits[index..<next]).map { item, ran in
+                SpanLogits(start: Array(item.startLogits.prefix(ran.start.count)), end: Array(item.endLogits.prefix(ran.end.count)))
+            }
             agreement.add(id: "case \(index)", candidate: try processor.predict(example, logits: Array(candidateLogits[index..<next])),
                           reference: try processor.predict(example, logits: reference))
         }

@@ -1,6 +1,7 @@
 import Bytes
+import CKernels
 import Foundation
-import Inference
+@testable import Inference
 import Quantization
 import Tensors
 import Testing
@@ -69,13 +70,20 @@ import Testing
         #expect(result.end == reference.end)
     }
 
-    @Test func halfPrecisionWeightsAreWidenedOnce() throws {
+    /// f16 matrices are multiplied as f16, in place; only the 1-D parameters (a few KB) are widened to f32.
+    @Test func halfPrecisionWeightsAreUsedInPlace() throws {
         var weights: [String: TensorView] = [:]
         for (name, view) in try Fixtures.hfWeights() {
             weights[name] = try Fixtures.tensor(name, view.toFloat32(), shape: view.shape, dtype: .f16)
         }
-        let model = try BertQAModel(config: Fixtures.hfConfig(), weights: weights)
-        #expect(model.borrowedWeightBytes == 0)
+        let config = try Fixtures.hfConfig()
+        let model = try BertQAModel(config: config, weights: weights)
+        let h = config.hidden
+        let matrixValues = config.layers * (4 * h * h + 2 * h * config.ffn) + 2 * h
+            + (config.vocab + config.positions + config.tokenTypes) * h
+        let vectorValues = config.layers * (2 * h + 3 * h + h + 2 * h + config.ffn + h) + 2 * h + 2
+        #expect(model.borrowedWeightBytes == 2 * matrixValues)
+        #expect(model.ownedWeightBytes == 4 * vectorValues)
         let golden = try Fixtures.goldenCases()[0]
         let result = try Self.logits(model)
         let difference = maxUnmaskedDifference(result.start, golden.start_logits, mask: golden.attention_mask)
@@ -83,8 +91,8 @@ import Testing
         #expect(difference > 1e-6 && difference < 0.05)
     }
 
-    /// A source that keeps matrices as q8 blocks (a quantized native file) feeds them decoded once at load.
-    @Test func quantizedMatricesAreDecodedAtLoad() throws {
+    /// A source that keeps matrices as q8 blocks (a quantized native file) is multiplied by them in place.
+    @Test func quantizedMatricesAreUsedInPlace() throws {
         struct QuantizedSource: WeightSource {
             let plain: [String: TensorView]
             let quantized: [String: QuantizedTensor]
@@ -104,10 +112,68 @@ import Testing
         }
         #expect(quantized.count == 12)
         let model = try BertQAModel(config: Fixtures.hfConfig(), weights: QuantizedSource(plain: plain, quantized: quantized))
-        #expect(model.ownedWeightBytes == 2 * (4 * 64 * 64 + 2 * 64 * 256 + 3 * 64) * 4)
+        // The model owns only the fused Q/K/V biases; the 12 matrices stay q8 (34 bytes per 32 values).
+        #expect(model.ownedWeightBytes == 2 * 3 * 64 * 4)
+        #expect(model.borrowedWeightBytes >= 2 * (4 * 64 * 64 + 2 * 64 * 256) / 32 * 34)
         let golden = try Fixtures.goldenCases()[0]
         let difference = maxUnmaskedDifference(try Self.logits(model).start, golden.start_logits, mask: golden.attention_mask)
         #expect(difference > 1e-5 && difference < 0.1)
+    }
+
+    /// The tiny model with its matrices in `storage` (q8/q4 as blocks, f16/bf16 as views), everything else f32.
+    static func storedSource(_ storage: StorageType) throws -> some WeightSource {
+        struct Stored: WeightSource {
+            let plain: [String: TensorView]
+            let quantized: [String: QuantizedTensor]
+            func tensor(_ name: String) throws -> TensorView? { plain[name] }
+            func quantizedTensor(_ name: String) throws -> QuantizedTensor? { quantized[name] }
+        }
+        var plain = try Fixtures.hfWeights()
+        var quantized: [String: QuantizedTensor] = [:]
+        for (name, view) in plain where view.shape.count == 2 && name.hasPrefix("bert.encoder.") {
+            let values = try view.toFloat32()
+            let bytes = ByteStorage(count: try storage.byteCount(shape: view.shape))
+            try values.withUnsafeBufferPointer { buffer in
+                _ = try Quantizer.encode(buffer, as: storage, shape: view.shape, name: name, into: bytes.mutableBuffer)
+            }
+            if let dtype = storage.dtype {
+                plain[name] = try TensorView(name: name, dtype: dtype, shape: view.shape, storage: bytes.view)
+            } else {
+                quantized[name] = QuantizedTensor(name: name, storage: storage, shape: view.shape, bytes: bytes.view)
+                plain[name] = nil
+            }
+        }
+        return Stored(plain: plain, quantized: quantized)
+    }
+
+    /// Every product kernel this CPU runs gives the tiny model's logits as the portable one does; unavailable
+    /// kernels are refused by the model rather than replaced.
+    @Test(arguments: [StorageType.f32, .f16, .bf16, .q8, .q4])
+    func everyProductKernelGivesTheSameLogits(storage: StorageType) throws {
+        let config = try Fixtures.hfConfig()
+        let source = try Self.storedSource(storage)
+        let portable = try Self.logits(BertQAModel(config: config, weights: source,
+                                                   productPaths: [storage: Int32(DECANT_GEMM_PORTABLE)]))
+        let golden = try Fixtures.goldenCases()[0]
+        // The storage type's own error against f32 (formats/verify.md measures it on these weights).
+        let storageError: [StorageType: Float] = [.f32: 1e-4, .f16: 0.02, .bf16: 0.2, .q8: 0.3, .q4: 3]
+        #expect(maxUnmaskedDifference(portable.start, golden.start_logits, mask: golden.attention_mask) < storageError[storage]!)
+        var ran = 0
+        for path in Int32(DECANT_GEMM_PORTABLE)...Int32(DECANT_GEMM_AVX512_BF16) {
+            guard decant_gemm_path_available(storage.kernelCode, path) != 0 else {
+                #expect(throws: InferenceError.self) {
+                    try BertQAModel(config: config, weights: source, productPaths: [storage: path])
+                }
+                continue
+            }
+            let result = try Self.logits(BertQAModel(config: config, weights: source, productPaths: [storage: path]))
+            // bf16-rounded activations (AVX512-BF16) move logits of ±10 by a few 1e-3; the rest agree to rounding.
+            let limit: Float = path == Int32(DECANT_GEMM_AVX512_BF16) ? 0.05 : 1e-3
+            #expect(maxUnmaskedDifference(result.start, portable.start, mask: golden.attention_mask) < limit, "path \(path)")
+            #expect(maxUnmaskedDifference(result.end, portable.end, mask: golden.attention_mask) < limit, "path \(path)")
+            ran += 1
+        }
+        #expect(ran >= 1)
     }
 
     @Test func quantizedTensorOfTheWrongShapeIsRefusedBeforeDecoding() throws {

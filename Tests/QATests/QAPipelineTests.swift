@@ -152,9 +152,21 @@ struct FailingScorer: SpanScorer {
         #expect(throws: QAError.featureCountMismatch(expected: 1, found: 2)) {
             try processor.predict(example, logits: [good, good])
         }
-        #expect(throws: QAError.logitCountMismatch(feature: 0, expected: 384, found: 10)) {
+        let tokens = example.features[0].tokenCount
+        #expect(throws: QAError.logitCountMismatch(feature: 0, realTokens: tokens, padded: 384, found: 10)) {
             try processor.predict(example, logits: [SpanLogits(start: good.start, end: [Float](repeating: 0, count: 10))])
         }
+        let short = [Float](repeating: 0, count: tokens - 1)
+        #expect(throws: QAError.logitCountMismatch(feature: 0, realTokens: tokens, padded: 384, found: tokens - 1)) {
+            try processor.predict(example, logits: [SpanLogits(start: short, end: short)])
+        }
+        let long = [Float](repeating: 0, count: 385)
+        #expect(throws: QAError.logitCountMismatch(feature: 0, realTokens: tokens, padded: 384, found: 385)) {
+            try processor.predict(example, logits: [SpanLogits(start: long, end: long)])
+        }
+        // The real tokens alone decode.
+        let real = [Float](repeating: 0, count: tokens)
+        #expect(throws: Never.self) { try processor.predict(example, logits: [SpanLogits(start: real, end: real)]) }
         var bad = good
         bad.end[17] = .nan
         #expect(throws: QAError.nonFiniteLogit(feature: 0, position: 17)) { try processor.predict(example, logits: [bad]) }
@@ -176,7 +188,7 @@ struct FailingScorer: SpanScorer {
     @Test func errorDescriptionsAreOneLine() {
         let errors: [QAError] = [.emptyQuestion, .emptyContext, .invalidUTF8(source: "f", byteOffset: 3),
                                  .noRoomForContext(maxSeqLength: 8, questionTokens: 5),
-                                 .logitCountMismatch(feature: 0, expected: 384, found: 10)]
+                                 .logitCountMismatch(feature: 0, realTokens: 9, padded: 384, found: 10)]
         for error in errors { #expect(!error.description.contains("\n")) }
     }
 }

@@ -89,6 +89,60 @@ void decant_add_bias(float *x, size_t rows, size_t cols, const float *bias);
 void decant_softmax_rows(float *x, size_t rows, size_t cols, size_t ld, const float *key_bias, int isa);
 
 
+// MARK: - Products with weights in their storage type (weight_gemm.c)
+// C[m, n] += Σ_k A[m, k] · Ŵ[n, k] for the Linear layers, Ŵ being f32/f16/bf16/q8/q4 weights ([N, K], row-major, in the
+// .decant byte layouts) read in place. Each path is a separate implementation; a path the CPU lacks is refused
+// (-1), never lowered, so a test can tell "ran" from "skipped". All paths of a storage type agree within the
+// bounds Tests/InferenceTests/WeightGEMMTests.swift states; q8/q4 quantize the activations to int8 in blocks of 32.
+
+/// Storage codes, the same numbers as the .decant directory.
+enum { DECANT_STORAGE_F32 = 0, DECANT_STORAGE_F16 = 1, DECANT_STORAGE_BF16 = 2, DECANT_STORAGE_Q8 = 3, DECANT_STORAGE_Q4 = 4 };
+/// Implementations: PORTABLE (plain C, every storage), AVX2 (AVX2 + FMA + F16C; q8/q4 by VPMADDUBSW),
+/// AVX_VNNI (q8/q4, 256-bit VPDPBUSD), AVX512 (f32/f16/bf16, AVX-512 F/BW/VL FMA), AVX512_VNNI (q8/q4, 512-bit
+/// VPDPBUSD), AVX512_BF16 (bf16, VDPBF16PS on bf16-rounded activations).
+enum { DECANT_GEMM_PORTABLE = 0, DECANT_GEMM_AVX2 = 1, DECANT_GEMM_AVX_VNNI = 2, DECANT_GEMM_AVX512 = 3,
+       DECANT_GEMM_AVX512_VNNI = 4, DECANT_GEMM_AVX512_BF16 = 5 };
+
+/// 1 when `path` implements `storage` and this CPU runs it.
+int decant_gemm_path_available(int storage, int path);
+/// The fastest available path for `storage`.
+int decant_gemm_best_path(int storage);
+
+/// The activations of one product, and what the path made of them (pointers into the caller's buffer).
+typedef struct {
+    int storage;
+    int path;
+    size_t m;
+    size_t k;
+    const float *a;
+    size_t lda;
+    /// q8/q4: m × k int8, quantized in blocks of 32 along k: a[r][j] ≈ block_scale[r][j / 32] · quantized[r][j].
+    int8_t *quantized;
+    /// m × k/32: each block's scale (max |a| / 127; NaN for a block holding NaN or ±inf), −128 · Σ quantized (the
+    /// start of a q8 block's VPDPBUSD sum, whose weights carry + 128) and, for q4, the exact f32 Σ a.
+    float *block_scale;
+    int32_t *block_correction;
+    float *block_sums;
+    /// AVX512_BF16: the rows rounded to bf16, bf16_ld (k rounded up to even, zero-padded) apart.
+    uint16_t *bf16;
+    size_t bf16_ld;
+} decant_gemm_input;
+
+/// Bytes of the buffer decant_gemm_input_init needs (0 when the path reads A as it is).
+size_t decant_gemm_input_bytes(int storage, int path, size_t m, size_t k);
+/// Sets `input` up over `buffer` (64-byte aligned); -1 when the path is unavailable or K does not fit the storage.
+int decant_gemm_input_init(decant_gemm_input *input, int storage, int path, const float *a, size_t lda, size_t m,
+                           size_t k, void *buffer);
+/// Quantizes or converts rows [row_begin, row_end) of A; every row must be prepared before decant_gemm_run.
+void decant_gemm_input_prepare(const decant_gemm_input *input, size_t row_begin, size_t row_end);
+/// Bytes of the per-thread scratch decant_gemm_run needs (64-byte aligned).
+size_t decant_gemm_workspace_bytes(int storage, int path, size_t k);
+/// C[m, n] += Σ_k A[m, k] · Ŵ[n, k] for n in [n_begin, n_end); `weights` is the whole [N, K] matrix. Threads may run
+/// disjoint column ranges at once, each with its own workspace. Returns 0, or -1 for an unavailable path.
+int decant_gemm_run(const decant_gemm_input *input, const void *weights, size_t n_begin, size_t n_end, float *c,
+                    size_t ldc, void *workspace);
+
+
 // MARK: - Tensor statistics (engineer G; stats_moments.c)
 // Streaming moments for `decant inspect --stats`. Start with decant_stats_reset, feed any number of chunks (the
 // totals are those of the concatenation), merge partial totals with decant_stats_merge. `path` as above; the
